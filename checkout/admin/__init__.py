@@ -1,0 +1,6 @@
+"""The shop owner's pages."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
+
+from checkout.admin import routes  # noqa: E402,F401

@@ -1,0 +1,2 @@
+"""Admin routes."""
+from checkout.admin import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""API routes."""
+from checkout.api import bp  # noqa: F401

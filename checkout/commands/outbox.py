@@ -1,0 +1,4 @@
+"""`flask outbox ...`."""
+from flask.cli import AppGroup
+
+cli = AppGroup("outbox", help="outbox commands")

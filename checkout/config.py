@@ -1,0 +1,151 @@
+"""Configuration classes.
+
+Everything comes from the environment (or the mapping handed to ``create_app``), read
+when the app is created, never at import time. Production refuses to start without its
+secrets rather than running with a development default.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+ENVIRONMENTS = ("simulator", "sandbox", "production")
+SIMULATOR_MOUNT = "/midtrans-simulator"
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _list(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def from_environment(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the config mapping from environment variables."""
+    env = os.environ if env is None else env
+    public_url = env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+    config: dict[str, Any] = {
+        "APP_ENV": env.get("APP_ENV", "development"),
+        "SECRET_KEY": env.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL")),
+        "PUBLIC_URL": public_url,
+        "MIDTRANS_ENV": env.get("MIDTRANS_ENV") or None,
+        "MIDTRANS_SERVER_KEY": env.get("MIDTRANS_SERVER_KEY") or None,
+        "MIDTRANS_CLIENT_KEY": env.get("MIDTRANS_CLIENT_KEY") or None,
+        "MIDTRANS_MERCHANT_ID": env.get("MIDTRANS_MERCHANT_ID") or None,
+        "MIDTRANS_API_BASE_URL": env.get("MIDTRANS_API_BASE_URL") or None,
+        "MIDTRANS_SNAP_BASE_URL": env.get("MIDTRANS_SNAP_BASE_URL") or None,
+        "MIDTRANS_NOTIFICATION_URL": env.get("MIDTRANS_NOTIFICATION_URL") or None,
+        "CHECKOUT_ENCRYPTION_KEY": env.get("CHECKOUT_ENCRYPTION_KEY") or None,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "SIMULATOR_MOUNTED": _bool(env.get("SIMULATOR_MOUNTED"), True),
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        "RETURN_URL_ALLOWLIST": _list(env.get("RETURN_URL_ALLOWLIST")),
+    }
+    return {key: value for key, value in config.items() if value is not None}
+
+
+def normalise_database_url(url: str | None) -> str | None:
+    """Accept the common ``postgres://`` spellings and select psycopg 3."""
+    if not url:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class BaseConfig:
+    APP_ENV = "development"
+    SECRET_KEY: str | None = None
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    SQLALCHEMY_DATABASE_URI = "sqlite:///checkout.sqlite3"  # made absolute in create_app
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    MAX_CONTENT_LENGTH = 256 * 1024
+    WEBHOOK_MAX_BODY = 64 * 1024
+
+    # Midtrans. With no server key anywhere the app talks to its own simulator.
+    MIDTRANS_ENV: str | None = None
+    MIDTRANS_SERVER_KEY: str | None = None
+    MIDTRANS_CLIENT_KEY: str | None = None
+    MIDTRANS_MERCHANT_ID: str | None = None
+    MIDTRANS_API_BASE_URL: str | None = None
+    MIDTRANS_SNAP_BASE_URL: str | None = None
+    MIDTRANS_NOTIFICATION_URL: str | None = None
+    MIDTRANS_CONNECT_TIMEOUT = 3.05
+    MIDTRANS_READ_TIMEOUT = 10.0
+    MIDTRANS_RETRIES = 2
+    SIMULATOR_MOUNTED = True
+    SIMULATOR_CONFIG: dict[str, Any] = {}
+
+    # How often one attempt may be checked against the status API by polls.
+    STATUS_CHECK_INTERVAL_SECONDS = 10
+    STATUS_CHECK_FAILURES_BEFORE_NOTE = 3
+
+    CHECKOUT_ENCRYPTION_KEY: str | None = None
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "checkout"
+    TRUSTED_PROXIES = 0
+    RETURN_URL_ALLOWLIST: list[str] = []
+
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 30 * 60
+    ADMIN_IDLE_TIMEOUT_SECONDS = 30 * 60
+
+    BABEL_DEFAULT_LOCALE = "id"
+    LANGUAGES = ("id", "en")
+
+
+class DevelopmentConfig(BaseConfig):
+    APP_ENV = "development"
+
+
+class TestingConfig(BaseConfig):
+    APP_ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-only-secret"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = True
+
+
+class ProductionConfig(BaseConfig):
+    APP_ENV = "production"
+    SESSION_COOKIE_SECURE = True
+    SIMULATOR_MOUNTED = False
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def check_production(config: Mapping[str, Any]) -> None:
+    """Refuse to run production on development defaults."""
+    if config.get("APP_ENV") != "production":
+        return
+    missing = []
+    if not config.get("SECRET_KEY") or len(str(config["SECRET_KEY"])) < 32:
+        missing.append("SECRET_KEY (at least 32 characters)")
+    uri = str(config.get("SQLALCHEMY_DATABASE_URI", ""))
+    if not uri or uri.startswith("sqlite"):
+        missing.append("DATABASE_URL (PostgreSQL)")
+    if config.get("MIDTRANS_ENV") == "simulator":
+        missing.append("MIDTRANS_ENV other than simulator")
+    if config.get("MIDTRANS_ENV") == "production" and not config.get("MIDTRANS_SERVER_KEY"):
+        missing.append("MIDTRANS_SERVER_KEY")
+    if missing:
+        raise ConfigError("production needs: " + ", ".join(missing))

@@ -1,0 +1,1 @@
+"""The gateway adapter: the only code that speaks HTTP to Midtrans."""

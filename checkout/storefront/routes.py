@@ -1,0 +1,2 @@
+"""Routes for customers. Thin: they parse, call a service, render."""
+from checkout.storefront import bp  # noqa: F401

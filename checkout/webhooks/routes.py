@@ -1,0 +1,2 @@
+"""POST /webhooks/midtrans."""
+from checkout.webhooks import bp  # noqa: F401

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Set up and start the app on the embedded default: SQLite in instance/, the Midtrans
+# simulator mounted in-process at /midtrans-simulator, the demo shop at /.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+. .venv/bin/activate
+flask db upgrade
+PORT="${PORT:-5000}"
+export PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:$PORT}"
+echo "Checkout running at $PUBLIC_URL (demo shop), admin at $PUBLIC_URL/admin"
+exec flask run --host 127.0.0.1 --port "$PORT" --with-threads
