@@ -5,7 +5,7 @@ from checkout.models.audit import AuditEvent
 from checkout.models.notifications import Notification
 from checkout.models.orders import Order, OrderItem
 from checkout.models.outbox import DeliveryAttempt, OutboxEvent, WebhookDelivery, WebhookEndpoint
-from checkout.models.payments import PaymentAttempt
+from checkout.models.payments import PaymentAttempt, Refund
 from checkout.models.settings import MidtransCredentials, ShopSettings
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "OrderItem",
     "OutboxEvent",
     "PaymentAttempt",
+    "Refund",
     "ShopSettings",
     "WebhookDelivery",
     "WebhookEndpoint",

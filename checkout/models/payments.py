@@ -27,6 +27,9 @@ class PaymentAttempt(db.Model):
     gross_amount: Mapped[int] = mapped_column(BigInteger)
     paid_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Refunds asked of Midtrans but not yet answered; reserved atomically so two
+    # concurrent refunds can never together exceed what was paid.
+    refund_reserved_amount: Mapped[int] = mapped_column(BigInteger, default=0)
 
     # What Midtrans said last.
     transaction_id: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -70,3 +73,21 @@ class PaymentAttempt(db.Model):
         """
         digest = hashlib.sha256(self.midtrans_order_id.encode()).hexdigest()
         return f"att-{digest[:40]}"
+
+
+class Refund(db.Model):
+    """A refund asked of Midtrans. Recorded before the call; refund_key makes retries safe."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("payment_attempts.id"), index=True)
+    refund_key: Mapped[str] = mapped_column(String(64), unique=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(16), default="requested")  # requested|succeeded|failed
+    actor: Mapped[str] = mapped_column(String(120))
+    failure_reason: Mapped[str | None] = mapped_column(String(300))
+    gateway_response: Mapped[dict | None] = mapped_column(db.JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    completed_at: Mapped[datetime | None]
