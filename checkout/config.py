@@ -44,8 +44,8 @@ def from_environment(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "MIDTRANS_SNAP_BASE_URL": env.get("MIDTRANS_SNAP_BASE_URL") or None,
         "MIDTRANS_NOTIFICATION_URL": env.get("MIDTRANS_NOTIFICATION_URL") or None,
         "CHECKOUT_ENCRYPTION_KEY": env.get("CHECKOUT_ENCRYPTION_KEY") or None,
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "SIMULATOR_MOUNTED": _bool(env.get("SIMULATOR_MOUNTED"), True),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
+        "SIMULATOR_MOUNTED": _bool(env["SIMULATOR_MOUNTED"], True) if env.get("SIMULATOR_MOUNTED") else None,
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "RETURN_URL_ALLOWLIST": _list(env.get("RETURN_URL_ALLOWLIST")),
     }

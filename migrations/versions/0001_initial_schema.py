@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b7bda16ca9af
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:13:17.774098
+Create Date: 2026-11-22 00:17:48.590315
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b7bda16ca9af'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -184,6 +184,7 @@ def upgrade():
     sa.Column('gross_amount', sa.BigInteger(), nullable=False),
     sa.Column('paid_amount', sa.BigInteger(), nullable=False),
     sa.Column('refunded_amount', sa.BigInteger(), nullable=False),
+    sa.Column('refund_reserved_amount', sa.BigInteger(), nullable=False),
     sa.Column('transaction_id', sa.String(length=64), nullable=True),
     sa.Column('gateway_status', sa.String(length=32), nullable=True),
     sa.Column('fraud_status', sa.String(length=16), nullable=True),
@@ -241,6 +242,26 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_notifications_received_at'), ['received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_notifications_transaction_id'), ['transaction_id'], unique=False)
 
+    op.create_table('refunds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('attempt_id', sa.Integer(), nullable=False),
+    sa.Column('refund_key', sa.String(length=64), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('reason', sa.String(length=255), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('actor', sa.String(length=120), nullable=False),
+    sa.Column('failure_reason', sa.String(length=300), nullable=True),
+    sa.Column('gateway_response', sa.JSON(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('completed_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['attempt_id'], ['payment_attempts.id'], name=op.f('fk_refunds_attempt_id_payment_attempts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_refunds')),
+    sa.UniqueConstraint('refund_key', name=op.f('uq_refunds_refund_key'))
+    )
+    with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_refunds_attempt_id'), ['attempt_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_refunds_created_at'), ['created_at'], unique=False)
+
     op.create_table('webhook_deliveries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -294,6 +315,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_webhook_deliveries_endpoint_id'))
 
     op.drop_table('webhook_deliveries')
+    with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_refunds_created_at'))
+        batch_op.drop_index(batch_op.f('ix_refunds_attempt_id'))
+
+    op.drop_table('refunds')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notifications_transaction_id'))
         batch_op.drop_index(batch_op.f('ix_notifications_received_at'))
