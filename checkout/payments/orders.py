@@ -82,7 +82,7 @@ def create_order(*, items: list[NewItem], description: str = "", reference: str 
     from checkout import shop_settings
 
     amount = validate(items, total, reference)
-    minutes = expires_in_minutes or shop_settings.current().order_expiry_minutes
+    minutes = shop_settings.current().order_expiry_minutes if expires_in_minutes is None else expires_in_minutes
     if not _is_int(minutes) or not 1 <= minutes <= MAX_EXPIRY_MINUTES:
         raise InvalidRequest("Expiry must be between 1 minute and 30 days.", code="invalid_expiry",
                              fields={"expires_in_minutes": f"Between 1 and {MAX_EXPIRY_MINUTES}."})

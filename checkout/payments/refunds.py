@@ -111,15 +111,28 @@ def refund(attempt_id: int, *, amount: int, reason: str, actor: str, refund_key:
         _finish(refund_key, attempt.id, amount, ok=False, detail=exc.message)
         raise PaymentUnavailable(exc.message) from None
 
-    report = GatewayReport.from_payload(answer)
-    if report.refunded_total is None:
-        report = GatewayReport(transaction_status=report.transaction_status, fraud_status=report.fraud_status,
-                               transaction_id=report.transaction_id, payment_type=report.payment_type,
-                               gross_amount=report.gross_amount,
-                               refunded_total=attempt.refunded_amount + amount, raw=answer)
-    result = apply_gateway_status(attempt.id, report, actor=actor)
+    result = apply_gateway_status(attempt.id, _refund_report(attempt.id, amount, answer), actor=actor)
     _finish(refund_key, attempt.id, amount, ok=True, detail=None, answer=answer)
     return result
+
+
+def _refund_report(attempt_id: int, amount: int, answer: dict) -> GatewayReport:
+    """What to apply after Midtrans approved a refund.
+
+    The refund answer's ``refund_amount`` is this refund alone, not the running total, so
+    the total comes from the status API's ``refunds`` list when Midtrans can tell us;
+    otherwise from our own committed total plus this refund.
+    """
+    attempt = db.session.get(PaymentAttempt, attempt_id, populate_existing=True)
+    try:
+        status = shop_settings.gateway().status(attempt.midtrans_order_id)
+    except GatewayError:
+        status = None
+    if status and isinstance(status.get("refunds"), list) and status["refunds"]:
+        return GatewayReport.from_payload(status)
+    return GatewayReport(transaction_status=str(answer.get("transaction_status") or "partial_refund"),
+                         transaction_id=answer.get("transaction_id"), payment_type=answer.get("payment_type"),
+                         refunded_total=attempt.refunded_amount + amount, raw=answer)
 
 
 def _reserve(attempt_id: int, amount: int) -> None:
