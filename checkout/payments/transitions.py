@@ -137,10 +137,15 @@ def _apply_once(attempt_id: int, report: GatewayReport, actor: str) -> Transitio
         after, flag = _paid_target(attempt, order, before)
     else:
         after = target
-        if before in MONEY_RECEIVED and target in GAVE_UP:
+        if before in MONEY_RECEIVED and target == P.EXPIRED:
+            # An expiry is never news after money arrived: it is an older notification
+            # delivered late (the QR expired, then was paid anyway). No flag.
+            after = before
+        elif before in MONEY_RECEIVED and target in GAVE_UP:
             # A settled VA or store payment reversed by Midtrans: keep the record of the
-            # money, flag it for the owner, never quietly move it back.
-            after, flag = before, "reversed"
+            # money, flag it for the owner, never quietly move it back. Once flagged, a
+            # repeat of the same reversal is a duplicate, not another transition.
+            after, flag = before, (None if attempt.flag == "reversed" else "reversed")
 
     if after != before and not can_move(before, after):
         after = before
@@ -237,6 +242,10 @@ def _update_order(order: Order, attempt: PaymentAttempt, before, after, values: 
     event = None
     if after in (P.PAID, P.PAID_LATE) and before not in MONEY_RECEIVED:
         if values.get("flag") == "duplicate_payment":
+            # A second payment for one order is the order's money too: counting it keeps
+            # refunded <= paid, so refunding the duplicate leaves the order partially
+            # refunded instead of "refunded" while the first payment is kept.
+            changes = {"paid_amount": order.paid_amount + values["paid_amount"]}
             event = "checkout.session.paid_late"
         elif order_before == O.OPEN:
             changes = {"status": O.PAID, "paid_at": values["paid_at"], "paid_amount": values["paid_amount"]}

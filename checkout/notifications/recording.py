@@ -1,0 +1,76 @@
+"""The notifications table: a row per delivery, committed before anything is decided.
+
+The row is written first and on its own, so a delivery we later reject, or one that
+arrives while something else fails, is still there for the owner to see. The outcome is
+filled in afterwards by ``finish``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import update
+
+from checkout.extensions import db
+from checkout.models import Notification, PaymentAttempt
+from checkout.notifications.intake import Delivery
+from checkout.timeutil import utcnow
+
+OUTCOMES = ("received", "applied", "duplicate", "ignored", "rejected", "mismatch", "failed")
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What a payload says about itself, unverified until the outcome says otherwise."""
+
+    order_id: str | None = None
+    transaction_id: str | None = None
+    transaction_status: str | None = None
+
+    @classmethod
+    def of(cls, payload: object) -> "Claims":
+        if not isinstance(payload, dict):
+            return cls()
+        return cls(_text(payload.get("order_id"), 64), _text(payload.get("transaction_id"), 64),
+                    _text(payload.get("transaction_status"), 32))
+
+
+def record(delivery: Delivery) -> int:
+    """Store the delivery as received; commits; returns the row id."""
+    text = delivery.body.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+    note = Notification(raw_body=text, headers=delivery.headers or None, remote_addr=delivery.remote_addr,
+                        outcome="received", received_at=utcnow())
+    db.session.add(note)
+    db.session.commit()
+    return note.id
+
+
+def finish(notification_id: int, outcome: str, reason: str | None, *, claims: Claims | None = None,
+           attempt_id: int | None = None, notified_attempt: bool = False) -> None:
+    """Write the outcome (and, for a verified delivery, when the attempt last heard); commits.
+
+    ``notified_attempt`` stamps ``last_notification_at`` so the customer's poll stops
+    asking Midtrans: a notification told us what it knows.
+    """
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}")
+    now = utcnow()
+    values = {"outcome": outcome, "reason": (reason or None) and reason[:200], "processed_at": now}
+    if claims is not None:
+        values.update(midtrans_order_id=claims.order_id, transaction_id=claims.transaction_id,
+                      transaction_status=claims.transaction_status)
+    if attempt_id is not None:
+        values["attempt_id"] = attempt_id
+    if notified_attempt and attempt_id is not None:
+        # No version bump: this is news about timing, not a state change, and must not
+        # make a concurrent transition retry.
+        db.session.execute(update(PaymentAttempt).where(PaymentAttempt.id == attempt_id)
+                           .values(last_notification_at=now).execution_options(synchronize_session=False))
+    db.session.execute(update(Notification).where(Notification.id == notification_id).values(**values)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def _text(value: object, limit: int) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return str(value).replace("\x00", "\ufffd")[:limit] or None

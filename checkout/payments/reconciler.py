@@ -1,0 +1,257 @@
+"""The reconciler: finish what notifications and polls left open. Run from cron every minute.
+
+Which attempts it asks Midtrans about: live ones (pending or challenged) of the
+environment in force that nobody (a poll or another reconciler run) checked within the
+interval (2 minutes, growing to 15 for long-lived attempts such as 24-hour virtual
+accounts), and that are:
+
+* past their expiry: Midtrans should have said expire (or paid) by now;
+* record-before-call left a trace: ``gateway_answered_at`` is NULL a minute after the
+  attempt was created (a crash between recording and charging, or a lost answer);
+* no news: created more than an interval ago with no notification within the interval
+  (a dropped notification, a wrong notification URL).
+
+What it does with the answer: applies it through ``apply_gateway_status`` (actor
+``system:reconciler``), after the same amount check a notification gets. It never
+expires an attempt on its own clock without asking first; the one local expiry is an
+attempt Midtrans does not know (404) whose expiry has passed, which is how a Snap page
+ends (Snap sends nothing when its page expires). When Midtrans cannot be reached, the
+attempt is left for the next run.
+
+Then it closes open orders whose ``expires_at`` passed with no live attempt.
+
+Safe to run twice at once: each attempt is claimed with one conditional UPDATE on
+``last_checked_at`` (shared with the customer's poll claim) before Midtrans is called,
+so two runs never ask about the same attempt; order closing is conditional too.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from flask import current_app
+from sqlalchemy import and_, exists, or_, select, update
+
+from checkout import audit, shop_settings
+from checkout.extensions import db
+from checkout.midtrans.errors import GatewayError
+from checkout.models import Order, PaymentAttempt
+from checkout.notifications import matching
+from checkout.payments.states import LIVE, OrderStatus
+from checkout.payments.transitions import (
+    GatewayReport,
+    RaceRetriesExhausted,
+    apply_gateway_status,
+    close_order,
+)
+from checkout.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+ACTOR = "system:reconciler"
+LIVE_VALUES = [status.value for status in LIVE]
+
+
+@dataclass(frozen=True)
+class Rules:
+    interval: timedelta = timedelta(minutes=2)  # no news for this long -> ask
+    max_interval: timedelta = timedelta(minutes=15)  # back-off ceiling for long-lived attempts
+    unanswered_after: timedelta = timedelta(minutes=1)  # gateway_answered_at NULL this long -> ask
+    expiry_grace: timedelta = timedelta(minutes=1)  # clock skew allowed before a local expiry
+
+    @classmethod
+    def from_config(cls) -> "Rules":
+        config = current_app.config
+        return cls(
+            interval=timedelta(seconds=config.get("RECONCILE_INTERVAL_SECONDS", 120)),
+            max_interval=timedelta(seconds=config.get("RECONCILE_MAX_INTERVAL_SECONDS", 900)),
+            unanswered_after=timedelta(seconds=config.get("RECONCILE_UNANSWERED_AFTER_SECONDS", 60)),
+            expiry_grace=timedelta(seconds=config.get("RECONCILE_EXPIRY_GRACE_SECONDS", 60)),
+        )
+
+
+@dataclass
+class Summary:
+    checked: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    unreachable: int = 0
+    flagged: int = 0
+    claimed_elsewhere: int = 0
+    orders_closed: int = 0
+    lines: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (f"reconcile: checked {self.checked} attempt(s): {self.changed} changed, {self.unchanged} unchanged, "
+                f"{self.unreachable} left for the next run, {self.flagged} flagged, "
+                f"{self.claimed_elsewhere} taken by another run; closed {self.orders_closed} order(s)")
+
+
+def reconcile(*, limit: int = 200, max_seconds: float | None = None, echo: Callable[[str], None] | None = None,
+              now: datetime | None = None, rules: Rules | None = None) -> Summary:
+    """One pass. Commits as it goes; prints one line per change through ``echo``."""
+    now = now or utcnow()
+    rules = rules or Rules.from_config()
+    summary = Summary()
+    say = _sayer(summary, echo)
+    deadline = time.monotonic() + max_seconds if max_seconds else None
+
+    environment = shop_settings.current().environment
+    candidates = due_attempts(now, rules, limit, environment=environment)
+    gateway = None
+    if candidates:
+        try:
+            gateway = shop_settings.gateway()
+        except GatewayError as exc:
+            say(f"cannot ask Midtrans: {exc.message}; {len(candidates)} attempt(s) left for the next run")
+            summary.unreachable += len(candidates)
+            candidates = []
+    for attempt_id, cutoff in candidates:
+        if deadline is not None and time.monotonic() > deadline:
+            say("time budget used up; the rest is left for the next run")
+            break
+        if not claim(attempt_id, cutoff, now):
+            summary.claimed_elsewhere += 1
+            continue
+        summary.checked += 1
+        _reconcile_attempt(attempt_id, gateway, now, rules, summary, say)
+
+    for order_id, reference in expired_orders(now, limit):
+        if close_order(order_id, OrderStatus.EXPIRED, actor=ACTOR, reason="expired with no live payment attempt"):
+            summary.orders_closed += 1
+            say(f"order {reference}: open -> expired (its expiry passed with no live payment attempt)")
+    if echo:
+        echo(summary.line())
+    return summary
+
+
+def due_attempts(now: datetime, rules: Rules, limit: int, *, environment: str) -> list[tuple[int, datetime]]:
+    """Live attempts to ask about now, each with the claim cutoff that applies to it.
+
+    Only attempts of the environment in force: the other environment's Midtrans would
+    not know them, and "unknown" must never become a local expiry by mistake.
+    """
+    base_cutoff = now - rules.interval
+    rows = db.session.execute(
+        select(PaymentAttempt.id, PaymentAttempt.created_at, PaymentAttempt.expires_at,
+               PaymentAttempt.gateway_answered_at, PaymentAttempt.last_checked_at)
+        .where(
+            PaymentAttempt.status.in_(LIVE_VALUES),
+            PaymentAttempt.environment == environment,
+            or_(PaymentAttempt.last_checked_at.is_(None), PaymentAttempt.last_checked_at < base_cutoff),
+            or_(
+                PaymentAttempt.expires_at < now,
+                and_(PaymentAttempt.gateway_answered_at.is_(None),
+                     PaymentAttempt.created_at < now - rules.unanswered_after),
+                and_(PaymentAttempt.created_at < base_cutoff,
+                     or_(PaymentAttempt.last_notification_at.is_(None),
+                         PaymentAttempt.last_notification_at < base_cutoff)),
+            ),
+        )
+        .order_by(PaymentAttempt.last_checked_at.asc().nulls_first(), PaymentAttempt.id)
+        .limit(limit)
+    ).all()
+    db.session.rollback()  # end the read; claims and calls come next, one by one
+    due = []
+    for row in rows:
+        urgent = row.expires_at < now or row.gateway_answered_at is None
+        # Long-lived attempts (a 24-hour virtual account) are asked less often as they age.
+        interval = rules.interval if urgent else min(max(rules.interval, (now - row.created_at) / 10),
+                                                     rules.max_interval)
+        cutoff = now - interval
+        if row.last_checked_at is None or row.last_checked_at < cutoff:
+            due.append((row.id, cutoff))
+    return due
+
+
+def claim(attempt_id: int, cutoff: datetime, now: datetime) -> bool:
+    """Take the right to ask Midtrans about this attempt now; one caller wins. Commits."""
+    rows = db.session.execute(
+        update(PaymentAttempt)
+        .where(PaymentAttempt.id == attempt_id, PaymentAttempt.status.in_(LIVE_VALUES),
+               or_(PaymentAttempt.last_checked_at.is_(None), PaymentAttempt.last_checked_at < cutoff))
+        .values(last_checked_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return rows == 1
+
+
+def expired_orders(now: datetime, limit: int) -> list[tuple[int, str]]:
+    live_attempt = exists().where(PaymentAttempt.order_id == Order.id, PaymentAttempt.status.in_(LIVE_VALUES))
+    rows = db.session.execute(
+        select(Order.id, Order.reference)
+        .where(Order.status == OrderStatus.OPEN, Order.expires_at < now, ~live_attempt)
+        .order_by(Order.expires_at).limit(limit)
+    ).all()
+    db.session.rollback()
+    return [(row.id, row.reference) for row in rows]
+
+
+def _reconcile_attempt(attempt_id, gateway, now, rules, summary: Summary, say) -> None:
+    attempt = db.session.get(PaymentAttempt, attempt_id, populate_existing=True)
+    name = attempt.midtrans_order_id
+    db.session.commit()  # hold no transaction open across a call to Midtrans
+    try:
+        answer = gateway.status(name)
+    except GatewayError as exc:
+        summary.unreachable += 1
+        say(f"{name}: Midtrans could not be asked ({exc.message}); left for the next run")
+        return
+    try:
+        if answer is None:
+            _not_known(attempt, now, rules, summary, say)
+            return
+        if answer.get("order_id") not in (None, name):
+            summary.unchanged += 1
+            say(f"{name}: the status API named another order; nothing applied")
+            return
+        problem = matching.amount_problem(answer, attempt, attempt.order)
+        if problem:
+            if matching.flag_mismatch(attempt, problem, actor=ACTOR):
+                summary.flagged += 1
+                say(f"{name}: flagged amount_mismatch ({problem}); nothing applied")
+            else:
+                summary.unchanged += 1
+            return
+        result = apply_gateway_status(attempt_id, GatewayReport.from_payload(answer), actor=ACTOR)
+    except RaceRetriesExhausted:
+        summary.unreachable += 1
+        say(f"{name}: too busy right now; left for the next run")
+        return
+    if result.changed:
+        summary.changed += 1
+        flag = f", flagged {result.flag}" if result.flag else ""
+        say(f"{name}: {result.before} -> {result.after} (Midtrans says {answer.get('transaction_status')}{flag})")
+    else:
+        summary.unchanged += 1
+
+
+def _not_known(attempt: PaymentAttempt, now, rules: Rules, summary: Summary, say) -> None:
+    """Midtrans has no transaction for this attempt (a Snap page nobody used, a charge
+    that never left us). Once its expiry has passed nothing can pay it any more."""
+    if attempt.expires_at + rules.expiry_grace > now:
+        summary.unchanged += 1
+        return
+    result = apply_gateway_status(attempt.id, GatewayReport(transaction_status="expire"), actor=ACTOR)
+    if not result.changed:
+        summary.unchanged += 1
+        return
+    audit.record(ACTOR, "payment.expired_locally", subject_type="payment_attempt",
+                 subject_id=attempt.midtrans_order_id,
+                 details={"reason": "Midtrans does not know the transaction and its expiry has passed"})
+    db.session.commit()
+    summary.changed += 1
+    say(f"{attempt.midtrans_order_id}: {result.before} -> {result.after} "
+        "(Midtrans does not know it and its expiry passed)")
+
+
+def _sayer(summary: Summary, echo):
+    def say(line: str) -> None:
+        summary.lines.append(line)
+        log.info("%s", line)
+        if echo:
+            echo(line)
+    return say
