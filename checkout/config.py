@@ -70,6 +70,16 @@ class BaseConfig:
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
     MAX_CONTENT_LENGTH = 256 * 1024
     WEBHOOK_MAX_BODY = 64 * 1024
+    # Midtrans notifications: garbage allowed per address, and the status re-read's
+    # timeouts (short, so Midtrans gets its answer within 5 seconds).
+    WEBHOOK_REJECTED_RATE_LIMIT = "30 per minute"
+    WEBHOOK_STATUS_CONNECT_TIMEOUT = 1.0
+    WEBHOOK_STATUS_READ_TIMEOUT = 2.5
+    # The reconciler (`flask payments reconcile`): ask about attempts with no news this long.
+    RECONCILE_INTERVAL_SECONDS = 120
+    RECONCILE_MAX_INTERVAL_SECONDS = 900
+    RECONCILE_UNANSWERED_AFTER_SECONDS = 60
+    RECONCILE_EXPIRY_GRACE_SECONDS = 60
 
     # Midtrans. With no server key anywhere the app talks to its own simulator.
     MIDTRANS_ENV: str | None = None
@@ -88,6 +98,15 @@ class BaseConfig:
     # How often one attempt may be checked against the status API by polls.
     STATUS_CHECK_INTERVAL_SECONDS = 10
     STATUS_CHECK_FAILURES_BEFORE_NOTE = 3
+    # The customer's checkout: limits on the actions that reach Midtrans (Flask-Limiter
+    # strings, per client IP and per checkout link), the demo shop's orders per IP, and
+    # the poll's fast lane (checkout/storefront/fast_poll.py).
+    CHECKOUT_ACTIONS_PER_IP = "10/minute;60/hour"
+    CHECKOUT_ACTIONS_PER_ORDER = "6/minute;30/hour"
+    DEMO_ORDERS_PER_IP = "20/minute"
+    FAST_POLL = True
+    # Testing only: a QR's lifetime in seconds, instead of the owner's qris_expiry_minutes.
+    QRIS_EXPIRY_SECONDS: int | None = None
 
     CHECKOUT_ENCRYPTION_KEY: str | None = None
     RATELIMIT_STORAGE_URI = "memory://"
@@ -95,6 +114,15 @@ class BaseConfig:
     RATELIMIT_KEY_PREFIX = "checkout"
     TRUSTED_PROXIES = 0
     RETURN_URL_ALLOWLIST: list[str] = []
+
+    # The shop's API (/api/v1) and the webhooks we send to the shop.
+    API_RATE_LIMIT = "120/minute"  # per API key
+    API_MAX_BODY = 64 * 1024
+    IDEMPOTENCY_WAIT_SECONDS = 2.0  # a duplicate waits this long for the first request's answer
+    IDEMPOTENCY_STALE_SECONDS = 120  # an unanswered record this old is taken over
+    WEBHOOK_CONNECT_TIMEOUT = 3.0
+    WEBHOOK_READ_TIMEOUT = 10.0
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: bool | None = None  # None: allowed except in production
 
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
     WTF_CSRF_TIME_LIMIT = None

@@ -52,7 +52,11 @@ def init_app(app: Flask) -> None:
         if status == 429:
             retry = getattr(exc, "retry_after", None)
             message = _("Too many attempts. Please try again in %(seconds)s seconds.", seconds=retry) if retry else None
-        return error_response(status, code, message)
+        body, status = error_response(status, code, message)
+        if status == 405 and getattr(exc, "valid_methods", None):
+            # RFC 9110: a 405 names the methods the resource does support.
+            return body, status, {"Allow": ", ".join(exc.valid_methods)}
+        return body, status
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

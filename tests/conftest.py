@@ -110,8 +110,9 @@ def make_app(database_uri, tmp_path):
 
 
 def _truncate_all() -> None:
-    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-    db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    # DELETE in dependency order is far cheaper than TRUNCATE for the few rows a test leaves.
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
     db.session.commit()
 
 
@@ -149,6 +150,7 @@ def simulator(tmp_path):
     server.app = sim_app
     yield server
     server.stop()
+    sim_app.extensions["midtrans_simulator"].stop()
 
 
 @pytest.fixture
@@ -165,3 +167,4 @@ def live_app(make_app, tmp_path):
     live.app = application
     yield live
     live.stop()
+    application.extensions["simulator"].extensions["midtrans_simulator"].stop()

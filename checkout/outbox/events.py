@@ -39,7 +39,9 @@ def emit(event_type: str, order: Order) -> OutboxEvent:
         type=event_type,
         order_id=order.id,
         created_at=now,
-        payload={"id": None, "type": event_type, "created_at": now.isoformat() + "Z",
+        # The body shops receive: an id (also the webhook-id header, for de-duplication),
+        # the type, when it happened, and the session as the API shows it.
+        payload={"id": None, "type": event_type, "timestamp": now.isoformat(timespec="seconds") + "Z",
                  "data": order_snapshot(order)},
     )
     event.payload["id"] = event.event_id
