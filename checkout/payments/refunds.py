@@ -111,9 +111,9 @@ def refund(attempt_id: int, *, amount: int, reason: str, actor: str, refund_key:
         _finish(refund_key, attempt.id, amount, ok=False, detail=exc.message)
         raise PaymentUnavailable(exc.message) from None
 
-    result = apply_gateway_status(attempt.id, _refund_report(attempt.id, amount, answer), actor=actor)
-    _finish(refund_key, attempt.id, amount, ok=True, detail=None, answer=answer)
-    return result
+    _finish(refund_key, attempt.id, amount, ok=True, detail=None, answer=answer, release=False)
+    return apply_gateway_status(attempt.id, _refund_report(attempt.id, amount, answer), actor=actor,
+                                release_reserved=amount)
 
 
 def _refund_report(attempt_id: int, amount: int, answer: dict) -> GatewayReport:
@@ -158,7 +158,8 @@ def _release(attempt_id: int, amount: int) -> None:
     db.session.commit()
 
 
-def _finish(refund_key: str, attempt_id: int, amount: int, *, ok: bool, detail: str | None, answer=None) -> None:
+def _finish(refund_key: str, attempt_id: int, amount: int, *, ok: bool, detail: str | None, answer=None,
+            release: bool = True) -> None:
     rows = db.session.execute(
         update(Refund).where(Refund.refund_key == refund_key, Refund.status == "requested")
         .values(status="succeeded" if ok else "failed", failure_reason=detail, gateway_response=answer,
@@ -166,7 +167,7 @@ def _finish(refund_key: str, attempt_id: int, amount: int, *, ok: bool, detail: 
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
-    if rows == 1:
+    if rows == 1 and release:
         _release(attempt_id, amount)
 
 

@@ -91,15 +91,18 @@ class RaceRetriesExhausted(RuntimeError):
     """Too many concurrent writers; the caller should answer 'try again' (503)."""
 
 
-def apply_gateway_status(attempt_id: int, report: GatewayReport, *, actor: str) -> TransitionResult:
+def apply_gateway_status(attempt_id: int, report: GatewayReport, *, actor: str,
+                         release_reserved: int = 0) -> TransitionResult:
     """Apply what Midtrans reported to the attempt and its order; commit; return the outcome.
 
     Idempotent and monotonic: a duplicate is a no-op, an older status never moves a newer
     state back, money arriving after we gave up becomes ``paid_late`` and is flagged.
+    ``release_reserved`` hands back a refund reservation in the same commit that records
+    the refund, so the amount is never counted as both refunded and reserved.
     """
     for round_ in range(MAX_RACE_RETRIES):
         try:
-            result = _apply_once(attempt_id, report, actor)
+            result = _apply_once(attempt_id, report, actor, release_reserved)
         except OperationalError:
             # SQLite "database is locked" under heavy contention: the write lock went to
             # someone else; re-read and try again.
@@ -118,7 +121,7 @@ def _load(attempt_id: int) -> PaymentAttempt:
     return db.session.execute(stmt).scalar_one()
 
 
-def _apply_once(attempt_id: int, report: GatewayReport, actor: str) -> TransitionResult | None:
+def _apply_once(attempt_id: int, report: GatewayReport, actor: str, release_reserved: int = 0) -> TransitionResult | None:
     attempt = _load(attempt_id)
     order = db.session.get(Order, attempt.order_id, populate_existing=True)
     before = PaymentStatus(attempt.status)
@@ -151,9 +154,17 @@ def _apply_once(attempt_id: int, report: GatewayReport, actor: str) -> Transitio
         after = before
     if after == before and flag is None and not values:
         _remember_gateway_facts(attempt, report)
+        if release_reserved:
+            db.session.execute(
+                update(PaymentAttempt).where(PaymentAttempt.id == attempt.id)
+                .values(refund_reserved_amount=PaymentAttempt.refund_reserved_amount - release_reserved)
+                .execution_options(synchronize_session=False)
+            )
         db.session.commit()
         return TransitionResult(attempt.id, before, before, changed=False)
 
+    if release_reserved:
+        values["refund_reserved_amount"] = PaymentAttempt.refund_reserved_amount - release_reserved
     values.update(status=after, version=attempt.version + 1, updated_at=now,
                   gateway_status=report.transaction_status or attempt.gateway_status,
                   fraud_status=report.fraud_status or attempt.fraud_status,

@@ -1,0 +1,62 @@
+"""The transactions list as CSV, streamed row by row.
+
+Amounts are integers (rupiah), times are Jakarta time in ISO form. Spreadsheet programs
+run cells that start with = + - @ (and tab or carriage return) as formulas, so such text
+cells get a leading apostrophe: a customer named "=HYPERLINK(...)" stays text.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Iterable, Iterator
+
+from checkout.admin.services.transaction_search import headline_attempt
+from checkout.models import Order
+from checkout.timeutil import to_jakarta
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+HEADER = ["reference", "status", "created_at_wib", "paid_at_wib", "total_amount", "paid_amount", "refunded_amount",
+          "method", "payment_type", "midtrans_order_id", "transaction_id", "flag", "customer_name", "customer_email",
+          "description"]
+
+
+def safe_cell(value):
+    """Numbers stay numbers; text that a spreadsheet would evaluate is quoted."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _time(moment) -> str:
+    local = to_jakarta(moment)
+    return local.isoformat(timespec="seconds") if local else ""
+
+
+def order_row(order: Order) -> list:
+    attempt = headline_attempt(order)
+    return [safe_cell(value) for value in (
+        order.reference, order.status, _time(order.created_at), _time(order.paid_at), order.total_amount,
+        order.paid_amount, order.refunded_amount, attempt.method if attempt else None,
+        attempt.payment_type if attempt else None, attempt.midtrans_order_id if attempt else None,
+        attempt.transaction_id if attempt else None, attempt.flag if attempt else None, order.customer_name,
+        order.customer_email, order.description,
+    )]
+
+
+def stream(orders: Iterable[Order]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate(0)
+        return text
+
+    writer.writerow(HEADER)
+    yield flush()
+    for order in orders:
+        writer.writerow(order_row(order))
+        yield flush()

@@ -1,0 +1,290 @@
+"""The admin's forms (Flask-WTF). They check shape only; services check meaning.
+
+Every state-changing form is posted with the CSRF token (CSRFProtect guards every POST;
+templates add ``csrf_token()`` as a hidden field and htmx sends it as X-CSRFToken).
+Filter forms are GETs and carry no token.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice as C
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from checkout.config import ENVIRONMENTS
+from checkout.money import parse_rupiah_input
+from checkout.payments.states import OrderStatus
+
+# The Snap ``enabled_payments`` the owner may switch on (Midtrans's own names).
+SNAP_METHOD_CHOICES = [
+    C("credit_card", _l("Credit or debit card")),
+    C("gopay", "GoPay"),
+    C("shopeepay", "ShopeePay"),
+    C("other_qris", _l("QRIS (other apps)")),
+    C("bca_va", "BCA Virtual Account"),
+    C("bni_va", "BNI Virtual Account"),
+    C("bri_va", "BRI Virtual Account"),
+    C("permata_va", "Permata Virtual Account"),
+    C("echannel", "Mandiri Bill"),
+    C("indomaret", "Indomaret"),
+    C("alfamart", "Alfamart"),
+    C("akulaku", "Akulaku"),
+    C("kredivo", "Kredivo"),
+]
+ENVIRONMENT_LABELS = {
+    "simulator": _l("Simulator (no real money)"),
+    "sandbox": _l("Sandbox (Midtrans test account)"),
+    "production": _l("Production (real money)"),
+}
+KEY_ENVIRONMENTS = ("sandbox", "production")
+KEY_PREFIXES = {
+    ("sandbox", "server"): "SB-Mid-server-",
+    ("sandbox", "client"): "SB-Mid-client-",
+    ("production", "server"): "Mid-server-",
+    ("production", "client"): "Mid-client-",
+}
+KEY_BODY = re.compile(r"^[A-Za-z0-9_\-]{8,80}$")
+MERCHANT_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
+MAX_ORDER_EXPIRY_MINUTES = 30 * 24 * 60
+RUPIAH_TEXT = re.compile(r"^(?:Rp\s?)?(?:\d+|\d{1,3}(?:\.\d{3})+)$")
+
+FLAG_CHOICES = [
+    C("", _l("Any")),
+    C("attention", _l("Needs attention (any flag)")),
+    C("paid_late", _l("Paid late")),
+    C("amount_mismatch", _l("Amount mismatch")),
+    C("duplicate_payment", _l("Paid twice")),
+    C("reversed", _l("Reversed by Midtrans")),
+    C("challenged", _l("Card challenged (review)")),
+]
+METHOD_CHOICES = [
+    C("", _l("Any")),
+    C("qris", _l("QRIS (inline)")),
+    C("snap", _l("Snap (any method)")),
+    C("credit_card", _l("Card")),
+    C("gopay", "GoPay"),
+    C("shopeepay", "ShopeePay"),
+    C("bank_transfer", _l("Virtual account")),
+    C("echannel", "Mandiri Bill"),
+    C("cstore", _l("Convenience store")),
+]
+
+
+class _NoCsrf(FlaskForm):
+    class Meta:
+        csrf = False  # GET filters change nothing
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RupiahField(StringField):
+    """Whole rupiah typed by a person ('150000', '150.000', 'Rp 150.000'). ``data`` is an
+    int, or None when empty or not a whole positive number (with an error kept for that)."""
+
+    def process_formdata(self, valuelist):
+        self.raw = (valuelist[0] if valuelist else "").strip()
+        # Dots only as thousands separators: "12.5" is a typo, not Rp 125.
+        self.data = parse_rupiah_input(self.raw) if RUPIAH_TEXT.match(self.raw) else None
+        if self.raw and self.data is None:
+            raise ValueError(_l("Enter a whole number of rupiah, like 150000 or 150.000."))
+
+    def _value(self):
+        return getattr(self, "raw", None) or ("" if self.data is None else str(self.data))
+
+
+class LoginForm(FlaskForm):
+    class Meta:
+        csrf = False  # CSRFProtect already checks every POST; one check is enough
+
+    email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+
+
+def _key_validator(environment: str, kind: str):
+    prefix = KEY_PREFIXES[(environment, kind)]
+
+    def check(form, field):
+        value = (field.data or "").strip()
+        field.data = value
+        if not value:
+            return
+        # Never echo the value: the message names the expected shape only.
+        if not value.startswith(prefix) or not KEY_BODY.match(value[len(prefix):]):
+            raise ValidationError(_l("This does not look like a %(env)s %(kind)s key (it should start with %(prefix)s).",
+                                     env=environment, kind=kind, prefix=prefix))
+    return check
+
+
+def _merchant_validator(form, field):
+    value = (field.data or "").strip()
+    field.data = value
+    if value and not MERCHANT_ID.match(value):
+        raise ValidationError(_l("A merchant id has letters and digits only, like G123456789."))
+
+
+class SettingsForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    environment = SelectField(_l("Environment"), choices=[C(e, ENVIRONMENT_LABELS[e]) for e in ENVIRONMENTS])
+    shop_name = StringField(_l("Shop name"), validators=[DataRequired(), Length(max=80)])
+    logo_text = StringField(_l("Logo text"), validators=[DataRequired(), Length(max=8)])
+    qris_enabled = BooleanField(_l("QRIS on our own page"))
+    snap_enabled = BooleanField(_l("Midtrans Snap (cards, virtual accounts, e-wallets, stores)"))
+    snap_methods = MultiCheckboxField(_l("Methods offered in Snap"), choices=SNAP_METHOD_CHOICES)
+    qris_expiry_minutes = IntegerField(_l("QRIS expiry (minutes)"), validators=[NumberRange(min=1, max=120)])
+    order_expiry_minutes = IntegerField(_l("Payment link expiry (minutes)"),
+                                        validators=[NumberRange(min=1, max=MAX_ORDER_EXPIRY_MINUTES)])
+    return_url_allowlist = TextAreaField(_l("Allowed return URLs (one prefix per line)"))
+    verify_with_status_api = SelectField(_l("Re-check notifications with the status API"),
+                                         choices=[C("default", _l("Default (on except in the simulator)")),
+                                                  C("on", _l("On")), C("off", _l("Off"))])
+
+    sandbox_merchant_id = StringField(_l("Merchant id"), validators=[Length(max=32), _merchant_validator])
+    sandbox_client_key = StringField(_l("Client key"), validators=[Length(max=100), _key_validator("sandbox", "client")])
+    sandbox_server_key = PasswordField(_l("Server key"), validators=[Length(max=100), _key_validator("sandbox", "server")])
+    sandbox_forget_server_key = BooleanField(_l("Remove the saved server key"))
+    production_merchant_id = StringField(_l("Merchant id"), validators=[Length(max=32), _merchant_validator])
+    production_client_key = StringField(_l("Client key"),
+                                        validators=[Length(max=100), _key_validator("production", "client")])
+    production_server_key = PasswordField(_l("Server key"),
+                                          validators=[Length(max=100), _key_validator("production", "server")])
+    production_forget_server_key = BooleanField(_l("Remove the saved server key"))
+
+    def validate_snap_methods(self, field):
+        unknown = set(field.data or ()) - {choice.value for choice in SNAP_METHOD_CHOICES}
+        if unknown:
+            raise ValidationError(_l("Unknown method."))
+
+    def validate_return_url_allowlist(self, field):
+        field.data = "\n".join(line.strip() for line in (field.data or "").splitlines() if line.strip())
+        strict = self.environment.data == "production" and current_app.config.get("APP_ENV") != "development"
+        for line in field.data.splitlines():
+            parts = urlsplit(line)
+            if parts.scheme not in ("http", "https") or not parts.netloc or len(line) > 300:
+                raise ValidationError(_l("Each line must be a web address starting with http:// or https:// (%(line)s).",
+                                         line=line[:80]))
+            if strict and parts.scheme != "https":
+                raise ValidationError(_l("Production payments may only return to https:// addresses (%(line)s).",
+                                         line=line[:80]))
+
+    def allowlist(self) -> tuple[str, ...]:
+        return tuple(self.return_url_allowlist.data.splitlines()) if self.return_url_allowlist.data else ()
+
+    def verify_choice(self) -> bool | None:
+        return {"on": True, "off": False}.get(self.verify_with_status_api.data)
+
+    def key_fields(self, environment: str) -> dict:
+        return {name: getattr(self, f"{environment}_{name}")
+                for name in ("merchant_id", "client_key", "server_key", "forget_server_key")}
+
+
+class RefundForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    amount = RupiahField(_l("Amount to refund"), validators=[InputRequired(message=_l("Enter an amount."))])
+    reason = StringField(_l("Reason (sent to Midtrans)"), validators=[Length(max=255)])
+    refund_key = HiddenField(validators=[DataRequired(), Length(max=64)])
+
+    def validate_refund_key(self, field):
+        if not re.fullmatch(r"rf-[0-9a-f]{8,40}", field.data or ""):
+            raise ValidationError(_l("This form is stale. Reload the page and try again."))
+
+
+class PaymentLinkForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    amount = RupiahField(_l("Amount"))
+    description = StringField(_l("What is it for?"), validators=[DataRequired(), Length(max=200)])
+    items = TextAreaField(_l("Items (optional, one per line: name | price | quantity)"))
+    expires_in_minutes = IntegerField(_l("Expires after (minutes, optional)"),
+                                      validators=[Optional(), NumberRange(min=1, max=MAX_ORDER_EXPIRY_MINUTES)])
+    reference = StringField(_l("Your reference (optional)"), validators=[Optional(), Length(max=40)])
+    customer_name = StringField(_l("Customer name (optional)"), validators=[Optional(), Length(max=120)])
+    customer_email = StringField(_l("Customer email (optional)"), validators=[Optional(), Length(max=254)])
+
+    def validate_items(self, field):
+        self.parsed_items = []
+        for number, line in enumerate((field.data or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split("|")]
+            if len(parts) not in (2, 3) or not parts[0]:
+                raise ValidationError(_l("Line %(n)s: write name | price | quantity.", n=number))
+            price = parse_rupiah_input(parts[1])
+            quantity = parts[2] if len(parts) == 3 else "1"
+            if price is None or price < 1:
+                raise ValidationError(_l("Line %(n)s: the price must be a whole number of rupiah.", n=number))
+            if not quantity.isdigit() or int(quantity) < 1:
+                raise ValidationError(_l("Line %(n)s: the quantity must be a whole number of at least 1.", n=number))
+            if len(parts[0]) > 50:
+                raise ValidationError(_l("Line %(n)s: item names have at most 50 characters.", n=number))
+            self.parsed_items.append((parts[0], price, int(quantity)))
+
+    def validate_amount(self, field):
+        items = getattr(self, "parsed_items", None)
+        if field.data is None and not items:
+            raise ValidationError(_l("Enter an amount, or list the items."))
+        if field.data is not None and field.data < 1:
+            raise ValidationError(_l("The amount must be at least Rp 1."))
+        if field.data is not None and items:
+            total = sum(price * quantity for _, price, quantity in items)
+            if total != field.data:
+                raise ValidationError(_l("The items add up to %(total)s; leave the amount empty or make them match.",
+                                         total=f"{total:,}".replace(",", ".")))
+
+    def validate(self, extra_validators=None):
+        # Items are parsed first, so the amount check can compare against them; the items
+        # field's own validation (in field order, after the amount) reports their errors.
+        try:
+            self.validate_items(self.items)
+        except ValidationError:
+            self.parsed_items = []
+        return super().validate(extra_validators)
+
+
+class TransactionFilterForm(_NoCsrf):
+    status = SelectField(_l("Status"), choices=[C("", _l("Any"))] + [C(s.value, s.value.replace("_", " ")) for s in OrderStatus],
+                         default="")
+    method = SelectField(_l("Method"), choices=METHOD_CHOICES, default="")
+    flag = SelectField(_l("Attention"), choices=FLAG_CHOICES, default="")
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end date is before the start date."))
+
+
+class AuditFilterForm(_NoCsrf):
+    actor = StringField(_l("Actor"), validators=[Optional(), Length(max=120)])
+    action = StringField(_l("Action"), validators=[Optional(), Length(max=64)])
+    subject = StringField(_l("Subject"), validators=[Optional(), Length(max=64)])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end date is before the start date."))

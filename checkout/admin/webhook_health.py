@@ -1,0 +1,36 @@
+"""Webhook health: the URL to paste into Midtrans, what arrived lately, a signed test ping."""
+from __future__ import annotations
+
+from flask import g, render_template
+from flask_babel import gettext as _
+
+from checkout.admin import bp
+from checkout.admin.auth import login_required
+from checkout.admin.services import webhook_health
+from checkout.admin.services.webhook_health import TestPingResult
+from checkout.admin.throttle import on_throttle, per_admin, retry_after_seconds
+from checkout.extensions import limiter
+from checkout.htmx import is_fragment_request, render
+
+
+@bp.route("/webhook-health")
+@login_required
+def webhook_health_page():
+    return render("admin/webhook_health.html", "admin/_webhook_health.html", health=webhook_health.summary(), ping=None)
+
+
+@bp.route("/webhook-health/test", methods=["POST"])
+@login_required
+@limiter.limit("5 per minute", key_func=per_admin)
+def send_test_notification():
+    ping = webhook_health.send_test_notification(actor=g.admin_actor)
+    return render("admin/webhook_health.html", "admin/_test_ping.html", health=webhook_health.summary(), ping=ping)
+
+
+@on_throttle("admin.send_test_notification")
+def _ping_throttled():
+    ping = TestPingResult(webhook_health.notification_url(), False, None, "",
+                          _("Sent too often. Try again in %(seconds)s seconds.", seconds=retry_after_seconds()))
+    if is_fragment_request():
+        return render_template("admin/_test_ping.html", ping=ping)
+    return render_template("admin/webhook_health.html", health=webhook_health.summary(), ping=ping)

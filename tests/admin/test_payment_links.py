@@ -1,0 +1,103 @@
+"""Creating a payment link: an order and its checkout URL to copy."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from checkout.extensions import db
+from checkout.models import AuditEvent, Order
+from tests.admin.helpers import HX
+
+
+def _orders(app):
+    with app.app_context():
+        orders = list(db.session.scalars(select(Order)))
+        for order in orders:
+            _ = order.items
+        return orders
+
+
+def test_form_page_and_fragment(admin):
+    page = admin.get("/admin/payment-links/new")
+    assert page.status_code == 200 and b"<html" in page.data and b'id="payment-link"' in page.data
+    fragment = admin.get("/admin/payment-links/new", headers=HX)
+    assert fragment.data.lstrip().startswith(b'<section id="payment-link"') and b"<html" not in fragment.data
+
+
+def test_create_with_htmx_shows_the_url_to_copy(admin, app):
+    response = admin.post("/admin/payment-links/new", headers=HX,
+                          data={"amount": "150.000", "description": "Custom cake", "expires_in_minutes": "90"})
+    assert response.status_code == 200
+    [order] = _orders(app)
+    assert order.total_amount == 150_000 and order.description == "Custom cake"
+    assert [(i.name, i.unit_price, i.quantity) for i in order.items] == [("Custom cake", 150_000, 1)]
+    assert abs((order.expires_at - order.created_at) - timedelta(minutes=90)) < timedelta(seconds=2)
+    url = f"http://checkout.test/pay/{order.public_id}"
+    body = response.data.decode()
+    assert re.search(rf'<input[^>]*id="payment-link-url"[^>]*readonly value="{re.escape(url)}"', body)
+    assert 'data-copy="#payment-link-url"' in body  # the Copy button (shown by admin.js)
+    with app.app_context():
+        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "payment_link.created"))
+        assert event.actor == "admin:owner@example.com" and event.subject_id == order.reference
+
+
+def test_create_without_javascript_redirects_to_the_order(admin, app):
+    response = admin.post("/admin/payment-links/new", data={"amount": "25000", "description": "Kopi"})
+    assert response.status_code == 303
+    [order] = _orders(app)
+    assert response.headers["Location"] == f"/admin/transactions/{order.reference}"
+    page = admin.get(response.headers["Location"]).data.decode()
+    assert "Payment link created" in page and f"/pay/{order.public_id}" in page
+
+
+def test_items_make_up_the_amount(admin, app):
+    response = admin.post("/admin/payment-links/new", headers=HX, data={
+        "description": "Breakfast", "items": "Kopi Susu | 25.000 | 2\nRoti Bakar | 20000", "reference": "INV-2026-001",
+        "customer_name": "Ani", "customer_email": "ani@example.com"})
+    assert response.status_code == 200, response.data
+    [order] = _orders(app)
+    assert order.total_amount == 70_000 and order.reference == "INV-2026-001"
+    assert [(i.name, i.unit_price, i.quantity) for i in order.items] == [("Kopi Susu", 25_000, 2), ("Roti Bakar", 20_000, 1)]
+    assert order.customer_email == "ani@example.com"
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"description": "x", "amount": "-100"}, "Enter a whole number of rupiah"),
+    ({"description": "x", "amount": "abc"}, "Enter a whole number of rupiah"),
+    ({"description": "x", "amount": "0"}, "at least Rp 1"),
+    ({"description": "x"}, "Enter an amount, or list the items."),
+    ({"description": "", "amount": "1000"}, "This field is required."),
+    ({"description": "x", "amount": "1000", "items": "Kopi | 500 | 1"}, "The items add up to 500"),
+    ({"description": "x", "items": "Kopi | free | 1"}, "Line 1: the price"),
+    ({"description": "x", "items": "Kopi | 500 | 0"}, "Line 1: the quantity"),
+    ({"description": "x", "items": "just a name"}, "Line 1: write name | price | quantity"),
+    ({"description": "x", "amount": "1000", "expires_in_minutes": "0"}, "Number must be between"),
+    ({"description": "x", "amount": "1000", "reference": "has spaces!"}, "letters, digits"),
+    ({"description": "x", "amount": "200000000"}, "larger than any payment method accepts"),
+])
+def test_bad_input_gets_a_clear_message_and_creates_nothing(admin, app, data, message):
+    fragment = admin.post("/admin/payment-links/new", headers=HX, data=data)
+    assert fragment.status_code == 422
+    assert message in fragment.data.decode()
+    assert fragment.data.lstrip().startswith(b'<section id="payment-link"')
+    page = admin.post("/admin/payment-links/new", data=data)
+    assert page.status_code == 422 and b"<html" in page.data
+    assert _orders(app) == []
+
+
+def test_duplicate_reference_is_refused(admin, app):
+    data = {"description": "x", "amount": "1000", "reference": "INV-1"}
+    assert admin.post("/admin/payment-links/new", data=data).status_code == 303
+    again = admin.post("/admin/payment-links/new", headers=HX, data=data)
+    assert again.status_code == 422 and b"Already used" in again.data
+    assert len(_orders(app)) == 1
+
+
+def test_copy_button_script_is_a_static_file(admin):
+    body = admin.get("/admin/payment-links/new").data.decode()
+    assert '<script src="/static/js/admin.js' in body
+    assert "<script>" not in body and "onclick" not in body and "hx-on" not in body and 'style="' not in body
+    assert admin.get("/static/js/admin.js").status_code == 200
