@@ -45,6 +45,7 @@ def from_environment(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "MIDTRANS_NOTIFICATION_URL": env.get("MIDTRANS_NOTIFICATION_URL") or None,
         "CHECKOUT_ENCRYPTION_KEY": env.get("CHECKOUT_ENCRYPTION_KEY") or None,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX") or None,
         "SIMULATOR_MOUNTED": _bool(env["SIMULATOR_MOUNTED"], True) if env.get("SIMULATOR_MOUNTED") else None,
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "RETURN_URL_ALLOWLIST": _list(env.get("RETURN_URL_ALLOWLIST")),
@@ -112,6 +113,9 @@ class BaseConfig:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = "checkout"
+    # If Redis is unreachable, limits fall back to per-process memory rather than turning
+    # customers' payments and Midtrans's notifications into 500s.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     TRUSTED_PROXIES = 0
     RETURN_URL_ALLOWLIST: list[str] = []
 
