@@ -49,3 +49,8 @@ def no_change() -> Response:
 def with_trigger(response: Response, event: str) -> Response:
     response.headers["HX-Trigger"] = event
     return response
+
+
+def environ_wants_fragment(environ: dict) -> bool:
+    """``is_fragment_request`` for WSGI middleware that answers before Flask sees the request."""
+    return environ.get("HTTP_HX_REQUEST") == "true" and environ.get("HTTP_HX_HISTORY_RESTORE_REQUEST") != "true"

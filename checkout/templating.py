@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, url_for
+from flask_babel import get_locale
 
 from checkout.money import format_rupiah
 from checkout.timeutil import format_jakarta
@@ -13,6 +14,8 @@ HTMX_VERSION = "2.0.11"
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["rupiah"] = format_rupiah
     app.jinja_env.filters["wib"] = format_jakarta
+    # base.html reads the request's language for <html lang> and the language switch.
+    app.jinja_env.globals["get_locale"] = get_locale
 
     @app.context_processor
     def _globals():

@@ -1,2 +1,185 @@
-"""Routes for customers. Thin: they parse, call a service, render."""
-from checkout.storefront import bp  # noqa: F401
+"""The checkout link's routes. Thin: they parse, call a payment service, render.
+
+Contracts (each also works without JavaScript: forms POST and 303 back to the page):
+* ``GET  /pay/<id>``                   the page (the fragment for htmx).
+* ``GET  /pay/<id>/status[?have=KEY]`` the poll: the ``#payment`` fragment, or 204 when
+                                       htmx says it shows KEY and nothing changed; the
+                                       whole page without HX-Request. Not rate limited.
+* ``POST /pay/<id>/qris``              show the live QR, or charge a new one.
+* ``POST /pay/<id>/snap``              send the customer to Snap (HX-Redirect or 303).
+* ``POST /pay/<id>/cancel``            cancel at Midtrans and here; then the shop's cancel_url.
+* ``GET  /pay/<id>/return``            Snap's finish URL: its query is ignored; 303 to the page.
+* ``GET  /pay/<id>/attempts/<n>/qr.png`` the QR picture.
+422 (refused), 429 (slow down) and 503 (Midtrans unavailable) answer with the same
+fragment carrying a notice, so htmx swaps it into the card.
+"""
+from __future__ import annotations
+
+from flask import Response, abort, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from checkout.errors import DomainError, PaymentUnavailable
+from checkout.extensions import db, limiter
+from checkout.htmx import is_fragment_request, no_change, redirect_to, render
+from checkout.models import Order, PaymentAttempt
+from checkout.payments import checkout_status as cs
+from checkout.payments.cancellation import cancel_order
+from checkout.payments.qr_image import render_png
+from checkout.payments.qris_checkout import start_qris as start_qris_payment
+from checkout.payments.snap_checkout import start_snap as start_snap_payment
+from checkout.payments.transitions import RaceRetriesExhausted
+from checkout.storefront import bp
+from checkout.storefront.limits import checkout_action, retry_after_seconds
+from checkout.storefront.presenter import payment_context, return_link
+
+PAGE, FRAGMENT = "storefront/pay.html", "storefront/_payment.html"
+CUSTOMER = "customer"
+RETURN_CHECK_INTERVAL_SECONDS = 2
+
+
+def _state_or_404(public_id: str, *, check: bool = True) -> cs.CheckoutState:
+    state = cs.current(public_id, check=check)
+    if state is None:
+        abort(404)
+    return state
+
+
+def _show(state: cs.CheckoutState, *, status: int = 200, **notice) -> Response:
+    return render(PAGE, FRAGMENT, status=status, **payment_context(state, **notice))
+
+
+def _after_action(public_id: str) -> Response:
+    """htmx swaps the new fragment in; a plain form goes back to the page (303)."""
+    if is_fragment_request():
+        return _show(_state_or_404(public_id, check=False))
+    return redirect_to(url_for("storefront.pay", public_id=public_id))
+
+
+def _refused(public_id: str, error: DomainError) -> Response:
+    """A customer-facing refusal: 503 when Midtrans is unavailable, 422 otherwise."""
+    status = 503 if isinstance(error, PaymentUnavailable) else 422
+    return _show(_state_or_404(public_id, check=False), status=status, notice=error.message)
+
+
+def _order_or_404(public_id: str) -> Order:
+    if not cs.valid_public_id(public_id):
+        abort(404)
+    order = db.session.scalar(select(Order).where(Order.public_id == public_id))
+    if order is None:
+        abort(404)
+    return order
+
+
+@bp.get("/pay/<public_id>")
+def pay(public_id: str):
+    return _show(_state_or_404(public_id))
+
+
+@bp.get("/pay/<public_id>/status")
+@limiter.exempt
+def status(public_id: str):
+    state = _state_or_404(public_id)
+    fragment = is_fragment_request()
+    have = request.args.get("have")
+    if fragment and have == state.key:
+        return no_change()
+    response = _show(state)
+    if fragment and have and state.kind == cs.PAID and have.split(".", 1)[0] != cs.PAID:
+        # It turned paid while the customer watched: send them back to the shop.
+        target = return_link(state)
+        if target:
+            response.headers["HX-Redirect"] = target
+    return response
+
+
+@bp.post("/pay/<public_id>/qris")
+@checkout_action
+def start_qris(public_id: str):
+    order = _order_or_404(public_id)
+    try:
+        start_qris_payment(order, actor=CUSTOMER)
+    except DomainError as error:
+        return _refused(public_id, error)
+    return _after_action(public_id)
+
+
+@bp.post("/pay/<public_id>/snap")
+@checkout_action
+def start_snap(public_id: str):
+    order = _order_or_404(public_id)
+    try:
+        attempt = start_snap_payment(order, actor=CUSTOMER)
+    except DomainError as error:
+        return _refused(public_id, error)
+    if attempt is not None and attempt.redirect_url:
+        return redirect_to(attempt.redirect_url)
+    return _after_action(public_id)
+
+
+@bp.post("/pay/<public_id>/cancel")
+@checkout_action
+def cancel(public_id: str):
+    order = _order_or_404(public_id)
+    try:
+        cancel_order(order, actor=CUSTOMER, reason="cancelled by the customer on the checkout page")
+    except DomainError as error:
+        return _refused(public_id, error)
+    except RaceRetriesExhausted:
+        return _refused(public_id, PaymentUnavailable(_("Please try again in a moment.")))
+    state = _state_or_404(public_id, check=False)
+    target = return_link(state) if state.kind == cs.CANCELLED else None
+    if target:
+        return redirect_to(target)
+    return _after_action(public_id)
+
+
+@bp.get("/pay/<public_id>/return")
+def snap_return(public_id: str):
+    # Snap appends ?order_id=&status_code=&transaction_status=: display hints only. The
+    # page shows what a notification or the status API told us, nothing else. Coming back
+    # is a good moment to ask Midtrans, so the claim interval is short here.
+    if cs.current(public_id, interval=RETURN_CHECK_INTERVAL_SECONDS) is None:
+        abort(404)
+    return redirect_to(url_for("storefront.pay", public_id=public_id))
+
+
+@bp.get("/pay/<public_id>/attempts/<int:number>/qr.png")
+def qr_png(public_id: str, number: int):
+    if not cs.valid_public_id(public_id):
+        abort(404)
+    row = db.session.execute(
+        select(PaymentAttempt.id, PaymentAttempt.qr_string, PaymentAttempt.qr_png)
+        .join(Order, Order.id == PaymentAttempt.order_id)
+        .where(Order.public_id == public_id, PaymentAttempt.number == number, PaymentAttempt.method == "qris")
+    ).first()
+    if row is None or not row.qr_string:
+        abort(404)
+    png = row.qr_png
+    if png is None:
+        # Answers recorded elsewhere (the reconciler) carry no picture yet: draw it once.
+        png = render_png(row.qr_string)
+        db.session.execute(update(PaymentAttempt).where(PaymentAttempt.id == row.id, PaymentAttempt.qr_png.is_(None))
+                           .values(qr_png=png).execution_options(synchronize_session=False))
+        db.session.commit()
+    response = Response(png, mimetype="image/png")
+    # One attempt's QR never changes; it may stay in this browser's cache, nowhere else.
+    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
+    return response
+
+
+@bp.errorhandler(429)
+def too_many(error):
+    """Slow down, said inside the card (the current state stays visible under the notice)."""
+    seconds = retry_after_seconds()
+    message = _("Too many attempts. Please try again in %(seconds)s seconds.", seconds=seconds)
+    public_id = (request.view_args or {}).get("public_id")
+    state = cs.current(public_id, check=False) if public_id else None
+    if state is None:
+        from checkout.error_pages import error_response
+
+        return error_response(429, "too_many_requests", message)
+    response = _show(state, status=429, notice=message, notice_kind="wait", retry_after=seconds)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+

@@ -1,0 +1,282 @@
+"""What a checkout link shows now, and the status poll that keeps it current.
+
+This is the hot path: every open checkout page asks every 3 seconds. A poll is one
+indexed Core query (the order and its newest attempt, a handful of columns, no ORM
+objects); when the page already shows that state the poll answers 204 without loading
+or rendering anything else. Midtrans is asked only when the attempt is live, no
+notification has told us anything, and nobody in any worker asked in the last
+``STATUS_CHECK_INTERVAL_SECONDS``: the claim is a conditional UPDATE, so payments
+complete even when Midtrans cannot reach our webhook, without a call per poll.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from flask import current_app
+from sqlalchemy import bindparam, select
+
+from checkout import shop_settings
+from checkout.extensions import db
+from checkout.midtrans.errors import GatewayError
+from checkout.models import Order, PaymentAttempt
+from checkout.payments import status_sync
+from checkout.payments.snap_checkout import expire_if_untouched
+from checkout.payments.states import LIVE, MONEY_RECEIVED, OrderStatus, PaymentStatus
+from checkout.payments.transitions import close_order
+from checkout.timeutil import utcnow
+
+# What a checkout link can show. Only the live kinds poll; the others carry no trigger.
+CHOOSE = "choose"                    # open, nothing live: pick a method
+QRIS = "qris"                        # a live QR to scan
+SNAP = "snap"                        # a live Snap payment, away at Midtrans
+UNANSWERED = "unanswered"            # a live attempt Midtrans has not answered (yet)
+ATTEMPT_EXPIRED = "attempt_expired"  # the QR (or Snap page) expired: offer a new one
+ATTEMPT_FAILED = "attempt_failed"    # refused or denied: offer to try again
+PAID = "paid"
+CANCELLED = "cancelled"
+EXPIRED = "expired"                  # the order itself expired
+POLLING = frozenset({QRIS, SNAP, UNANSWERED})
+
+PAID_ORDER = frozenset({OrderStatus.PAID, OrderStatus.PAID_LATE, OrderStatus.PARTIALLY_REFUNDED,
+                        OrderStatus.REFUNDED})
+LIVE_VALUES = frozenset(s.value for s in LIVE)
+MONEY_VALUES = frozenset(s.value for s in MONEY_RECEIVED)
+# A checkout link's token (Order.public_id): urlsafe base64 of 16 random bytes.
+PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
+STATUS_ACTOR = "midtrans:status"
+EXPIRY_ACTOR = "system:expiry"
+
+
+class Snapshot(NamedTuple):
+    """The few columns a poll needs: the order and its newest attempt (None if none)."""
+
+    order_id: int
+    order_status: str
+    order_expires_at: datetime
+    attempt_id: int | None
+    number: int | None
+    status: str | None
+    method: str | None
+    answered_at: datetime | None
+    expires_at: datetime | None
+    notified_at: datetime | None
+    checked_at: datetime | None
+    check_failures: int | None
+    transaction_id: str | None
+
+
+def _query():
+    o, a = Order.__table__.c, PaymentAttempt.__table__.c
+    return (
+        select(o.id, o.status, o.expires_at, a.id, a.number, a.status, a.method, a.gateway_answered_at,
+               a.expires_at, a.last_notification_at, a.last_checked_at, a.check_failures, a.transaction_id)
+        .select_from(Order.__table__.outerjoin(PaymentAttempt.__table__, a.order_id == o.id))
+        .where(o.public_id == bindparam("public_id"))
+        .order_by(a.number.desc())
+        .limit(1)
+    )
+
+
+class _CompiledSnapshot:
+    """The snapshot query compiled once per database dialect, run on a plain DBAPI cursor.
+
+    Why not the ORM or even a Core ``execute``: this query runs on every poll of every
+    open checkout page, and building a Session, a transaction and typed result rows costs
+    several times the query itself (see bench/). The SQL still comes from the Core
+    statement above, so it stays portable and in step with the models; only the
+    timestamps need converting (SQLite hands them back as ISO strings).
+    """
+
+    def __init__(self, dialect):
+        compiled = _query().compile(dialect=dialect)
+        self.sql = compiled.string
+        defaults = compiled.construct_params({"public_id": ""})
+        if compiled.positional:
+            names = tuple(compiled.positiontup)
+            self.params = lambda public_id: tuple(public_id if n == "public_id" else defaults[n] for n in names)
+        else:
+            self.params = lambda public_id: {**defaults, "public_id": public_id}
+
+
+_compiled: dict[str, _CompiledSnapshot] = {}
+_TIMES = (2, 7, 8, 9, 10)  # positions of the timestamp columns in a snapshot row
+
+
+def _timestamp(value):
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def valid_public_id(public_id: str) -> bool:
+    return bool(PUBLIC_ID.match(public_id or ""))
+
+
+def snapshot(public_id: str) -> Snapshot | None:
+    """One indexed query on a pooled connection; None for an unknown link."""
+    if not valid_public_id(public_id):
+        return None
+    engine = db.engine
+    compiled = _compiled.get(engine.dialect.name)
+    if compiled is None:
+        compiled = _compiled[engine.dialect.name] = _CompiledSnapshot(engine.dialect)
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(compiled.sql, compiled.params(public_id))
+        row = cursor.fetchone()
+        cursor.close()
+    finally:
+        connection.close()  # back to the pool (which rolls the read back)
+    if row is None:
+        return None
+    row = list(row)
+    for index in _TIMES:
+        row[index] = _timestamp(row[index])
+    return Snapshot(*row)
+
+
+class CheckoutState:
+    """What a checkout link shows. ``kind`` and ``key`` come from the snapshot alone; the
+    order and attempt objects (for rendering) are loaded only when asked for."""
+
+    __slots__ = ("snap", "kind", "checking_note", "_order", "_attempt")
+
+    def __init__(self, snap: Snapshot, kind: str, checking_note: bool = False):
+        self.snap = snap
+        self.kind = kind
+        self.checking_note = checking_note
+        self._order = self._attempt = None
+
+    @property
+    def polling(self) -> bool:
+        return self.kind in POLLING
+
+    @property
+    def key(self) -> str:
+        """Identifies what the page shows; an unchanged key lets the poll answer 204."""
+        return f"{self.kind}.{self.snap.number or 0}.{int(self.checking_note)}"
+
+    @property
+    def order(self) -> Order:
+        if self._order is None:
+            self._order = db.session.get(Order, self.snap.order_id)
+        return self._order
+
+    @property
+    def attempt(self) -> PaymentAttempt | None:
+        if self._attempt is None and self.snap.attempt_id is not None:
+            self._attempt = db.session.get(PaymentAttempt, self.snap.attempt_id)
+        return self._attempt
+
+
+def current(public_id: str, *, check: bool = True, interval: int | None = None) -> CheckoutState | None:
+    """The state to show for a checkout link, brought up to date first when ``check``.
+
+    ``interval`` overrides STATUS_CHECK_INTERVAL_SECONDS (a customer back from Snap is
+    worth a prompter look).
+    """
+    snap = snapshot(public_id)
+    if snap is None:
+        return None
+    if check and bring_up_to_date(snap, utcnow(), interval=interval):
+        db.session.expire_all()
+        snap = snapshot(public_id)
+    return describe(snap)
+
+
+def describe(snap: Snapshot) -> CheckoutState:
+    status = snap.order_status
+    if status in PAID_ORDER:
+        return CheckoutState(snap, PAID)
+    if status == OrderStatus.CANCELLED:
+        return CheckoutState(snap, CANCELLED)
+    if status == OrderStatus.EXPIRED:
+        return CheckoutState(snap, EXPIRED)
+    if snap.attempt_id is None:
+        return CheckoutState(snap, CHOOSE)
+    if snap.status in LIVE_VALUES:
+        if snap.answered_at is None:
+            return CheckoutState(snap, UNANSWERED)
+        note = snap.check_failures >= current_app.config["STATUS_CHECK_FAILURES_BEFORE_NOTE"]
+        return CheckoutState(snap, QRIS if snap.method == "qris" else SNAP, note)
+    if snap.status in MONEY_VALUES:
+        return CheckoutState(snap, PAID)
+    if snap.status == PaymentStatus.EXPIRED:
+        return CheckoutState(snap, ATTEMPT_EXPIRED)
+    if snap.status == PaymentStatus.FAILED:
+        return CheckoutState(snap, ATTEMPT_FAILED)
+    return CheckoutState(snap, CHOOSE)
+
+
+def needs_work(snap: Snapshot, now: datetime, interval: int) -> bool:
+    """Whether ``bring_up_to_date`` would do anything (ask Midtrans, close the order).
+
+    Pure: no writes, no calls. False means the snapshot is the truth to show.
+    """
+    if snap.order_status != OrderStatus.OPEN:
+        return False
+    if snap.status in LIVE_VALUES:
+        # An unanswered attempt is the reconciler's: the status API cannot give us the
+        # QR we never received, and the customer's retry re-uses the attempt anyway.
+        if snap.answered_at is None or snap.notified_at is not None:
+            return False  # with notifications arriving, Midtrans tells us what changes
+        return snap.checked_at is None or snap.checked_at <= now - timedelta(seconds=interval)
+    return snap.order_expires_at <= now
+
+
+def unchanged(public_id: str, have: str) -> bool:
+    """The poll's fast answer: the page shows ``have``, it is still true, nothing is due."""
+    snap = snapshot(public_id)
+    if snap is None:
+        return False
+    if needs_work(snap, utcnow(), current_app.config["STATUS_CHECK_INTERVAL_SECONDS"]):
+        return False
+    return describe(snap).key == have
+
+
+def bring_up_to_date(snap: Snapshot, now: datetime, *, interval: int | None = None) -> bool:
+    """Ask Midtrans if it is this request's turn; close an order whose time ran out.
+
+    Returns True if something may have changed (the caller reloads).
+    """
+    if interval is None:
+        interval = current_app.config["STATUS_CHECK_INTERVAL_SECONDS"]
+    if not needs_work(snap, now, interval):
+        return False
+    if snap.status in LIVE_VALUES:
+        return _check(snap, now, interval)
+    close_order(snap.order_id, OrderStatus.EXPIRED, actor=EXPIRY_ACTOR, reason="the checkout link expired")
+    return True
+
+
+def _check(snap: Snapshot, now: datetime, interval: int) -> bool:
+    """Claim this interval's status check (atomically, across workers) and run it."""
+    if not status_sync.claim_status_check(snap.attempt_id, interval):
+        return False
+    attempt = db.session.get(PaymentAttempt, snap.attempt_id)
+    snap_page_expired = snap.method == "snap" and snap.expires_at <= now and not snap.transaction_id
+    try:
+        if snap_page_expired:
+            expire_if_untouched(attempt, shop_settings.gateway(), actor=STATUS_ACTOR)
+        else:
+            status_sync.refresh_from_gateway(attempt, actor=STATUS_ACTOR)
+    except GatewayError:
+        status_sync.record_check_outcome(snap.attempt_id, failed=True)
+    else:
+        if snap.check_failures:
+            status_sync.record_check_outcome(snap.attempt_id, failed=False)
+    return True
+
+
+def receipt_attempt(state: CheckoutState) -> PaymentAttempt | None:
+    """The attempt that paid the order (not necessarily the newest one)."""
+    if state.attempt is not None and state.attempt.status in MONEY_RECEIVED:
+        return state.attempt
+    return db.session.scalars(
+        select(PaymentAttempt)
+        .where(PaymentAttempt.order_id == state.snap.order_id,
+               PaymentAttempt.status.in_(sorted(MONEY_VALUES)))
+        .order_by(PaymentAttempt.paid_at)
+        .limit(1)
+    ).first()
