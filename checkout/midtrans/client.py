@@ -143,7 +143,9 @@ def _interpret(response: requests.Response) -> dict:
     if http == 401 or code == "401":
         raise GatewayAuthError("Midtrans refused the server key (check the key and the environment)",
                                code="401", http_status=http, messages=messages)
-    if http == 202 and not code:
+    if http == 202:
+        # HTTP 202 (not the body's "202", which is a card deny) answers a repeated
+        # Idempotency-Key while the first request is still being processed.
         raise GatewayInFlight("Midtrans is still processing the same request", code="202", http_status=http)
     if http == 429 or http >= 500 or code in UNAVAILABLE_CODES:
         raise GatewayUnavailable("Midtrans is temporarily unavailable", code=code or str(http),

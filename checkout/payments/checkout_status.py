@@ -90,6 +90,7 @@ class _CompiledSnapshot:
     """
 
     def __init__(self, dialect):
+        self.autocommit = dialect.name == "postgresql"
         compiled = _query().compile(dialect=dialect)
         self.sql = compiled.string
         defaults = compiled.construct_params({"public_id": ""})
@@ -121,13 +122,22 @@ def snapshot(public_id: str) -> Snapshot | None:
     if compiled is None:
         compiled = _compiled[engine.dialect.name] = _CompiledSnapshot(engine.dialect)
     connection = engine.raw_connection()
+    driver = connection.driver_connection
+    # One read needs no transaction: on PostgreSQL, autocommit spares the BEGIN and the
+    # ROLLBACK round trips (most of what this read costs). Restored before the
+    # connection goes back to the pool. SQLite reads outside a transaction anyway.
+    autocommit = compiled.autocommit and not driver.autocommit
     try:
+        if autocommit:
+            driver.autocommit = True
         cursor = connection.cursor()
         cursor.execute(compiled.sql, compiled.params(public_id))
         row = cursor.fetchone()
         cursor.close()
     finally:
-        connection.close()  # back to the pool (which rolls the read back)
+        if autocommit:
+            driver.autocommit = False
+        connection.close()  # back to the pool
     if row is None:
         return None
     row = list(row)
