@@ -54,7 +54,9 @@ def test_create_reads_the_password_from_stdin(app):
         assert accounts.authenticate("owner@example.com", PASSWORD) is not None
 
 
-def test_create_refuses_short_passwords_bad_emails_and_duplicates(app):
+def test_create_refuses_short_passwords_bad_emails_and_duplicates(make_app):
+    # No request, so no lang cookie: the CLI speaks the default locale (Indonesian); pin English.
+    app = make_app(ADMIN_PASSWORD_HASH_METHOD="scrypt:1024:8:1", BABEL_DEFAULT_LOCALE="en")
     runner = app.test_cli_runner()
     short = runner.invoke(args=["admin", "create", "owner@example.com", "--password-stdin"], input="short pass\n")
     assert short.exit_code != 0 and "at least 12" in short.output
