@@ -5,6 +5,7 @@ from flask import Flask, url_for
 from flask_babel import get_locale
 
 from checkout.money import format_rupiah
+from checkout.payments.labels import status_label
 from checkout.timeutil import format_jakarta
 
 # Must match package.json; the setup script installs exactly this build into static/vendor.
@@ -14,6 +15,7 @@ HTMX_VERSION = "2.0.11"
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["rupiah"] = format_rupiah
     app.jinja_env.filters["wib"] = format_jakarta
+    app.jinja_env.filters["status_label"] = status_label
     # base.html reads the request's language for <html lang> and the language switch.
     app.jinja_env.globals["get_locale"] = get_locale
 

@@ -29,6 +29,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from checkout.config import ENVIRONMENTS
 from checkout.money import parse_rupiah_input
+from checkout.payments.labels import STATUS_LABELS
 from checkout.payments.states import OrderStatus
 
 # The Snap ``enabled_payments`` the owner may switch on (Midtrans's own names).
@@ -265,7 +266,7 @@ class PaymentLinkForm(FlaskForm):
 
 
 class TransactionFilterForm(_NoCsrf):
-    status = SelectField(_l("Status"), choices=[C("", _l("Any"))] + [C(s.value, s.value.replace("_", " ")) for s in OrderStatus],
+    status = SelectField(_l("Status"), choices=[C("", _l("Any"))] + [C(s.value, STATUS_LABELS[s.value]) for s in OrderStatus],
                          default="")
     method = SelectField(_l("Method"), choices=METHOD_CHOICES, default="")
     flag = SelectField(_l("Attention"), choices=FLAG_CHOICES, default="")

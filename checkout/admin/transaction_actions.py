@@ -19,6 +19,7 @@ from checkout.extensions import db
 from checkout.htmx import is_fragment_request, render, vary
 from checkout.models import Order, PaymentAttempt
 from checkout.money import format_rupiah
+from checkout.payments.labels import status_label
 from checkout.payments.refunds import new_refund_key
 
 
@@ -46,7 +47,8 @@ def _outcome_words(result) -> str:
     if result is None:
         return _("Midtrans does not know this transaction yet (no payment method picked).")
     if result.changed:
-        return _("Status changed from %(before)s to %(after)s.", before=result.before, after=result.after)
+        return _("Status changed from %(before)s to %(after)s.", before=status_label(result.before),
+                 after=status_label(result.after))
     return _("No change: the status is %(status)s.", status=result.after)
 
 
