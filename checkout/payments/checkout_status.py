@@ -180,13 +180,16 @@ class CheckoutState:
         return self._attempt
 
 
-def current(public_id: str, *, check: bool = True, interval: int | None = None) -> CheckoutState | None:
+def current(public_id: str, *, check: bool = True, interval: int | None = None,
+            snap: Snapshot | None = None) -> CheckoutState | None:
     """The state to show for a checkout link, brought up to date first when ``check``.
 
     ``interval`` overrides STATUS_CHECK_INTERVAL_SECONDS (a customer back from Snap is
-    worth a prompter look).
+    worth a prompter look). ``snap`` is a snapshot of this link read moments ago in the
+    same request (the poll's fast lane), so the query is not repeated.
     """
-    snap = snapshot(public_id)
+    if snap is None:
+        snap = snapshot(public_id)
     if snap is None:
         return None
     if check and bring_up_to_date(snap, utcnow(), interval=interval):
@@ -235,11 +238,8 @@ def needs_work(snap: Snapshot, now: datetime, interval: int) -> bool:
     return snap.order_expires_at <= now
 
 
-def unchanged(public_id: str, have: str) -> bool:
+def unchanged(snap: Snapshot, have: str) -> bool:
     """The poll's fast answer: the page shows ``have``, it is still true, nothing is due."""
-    snap = snapshot(public_id)
-    if snap is None:
-        return False
     if needs_work(snap, utcnow(), current_app.config["STATUS_CHECK_INTERVAL_SECONDS"]):
         return False
     return describe(snap).key == have

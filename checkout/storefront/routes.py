@@ -30,6 +30,7 @@ from checkout.payments.qris_checkout import start_qris as start_qris_payment
 from checkout.payments.snap_checkout import start_snap as start_snap_payment
 from checkout.payments.transitions import RaceRetriesExhausted
 from checkout.storefront import bp
+from checkout.storefront.fast_poll import SNAPSHOT_KEY
 from checkout.storefront.limits import checkout_action, retry_after_seconds
 from checkout.storefront.presenter import payment_context, return_link
 
@@ -38,8 +39,8 @@ CUSTOMER = "customer"
 RETURN_CHECK_INTERVAL_SECONDS = 2
 
 
-def _state_or_404(public_id: str, *, check: bool = True) -> cs.CheckoutState:
-    state = cs.current(public_id, check=check)
+def _state_or_404(public_id: str, *, check: bool = True, snap: cs.Snapshot | None = None) -> cs.CheckoutState:
+    state = cs.current(public_id, check=check, snap=snap)
     if state is None:
         abort(404)
     return state
@@ -79,7 +80,8 @@ def pay(public_id: str):
 @bp.get("/pay/<public_id>/status")
 @limiter.exempt
 def status(public_id: str):
-    state = _state_or_404(public_id)
+    read_id, snap = request.environ.get(SNAPSHOT_KEY, (None, None))
+    state = _state_or_404(public_id, snap=snap if read_id == public_id else None)
     fragment = is_fragment_request()
     have = request.args.get("have")
     if fragment and have == state.key:

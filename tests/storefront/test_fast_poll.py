@@ -83,3 +83,13 @@ def test_needs_work_rules(ctx):
     closed_attempt = base._replace(status="expired")
     assert not cs.needs_work(closed_attempt, now, 10)
     assert cs.needs_work(closed_attempt._replace(order_expires_at=now - timedelta(seconds=1)), now, 10)
+
+
+def test_a_poll_that_falls_through_reads_the_link_once(client, order, fake_gateway, monkeypatch):
+    quiet_qr(order)
+    reads = []
+    real_snapshot = cs.snapshot
+    monkeypatch.setattr(cs, "snapshot", lambda public_id: reads.append(public_id) or real_snapshot(public_id))
+    response = client.get(f"/pay/{order.public_id}/status?have=choose.0.0", headers=HX)
+    assert response.status_code == 200 and 'id="payment"' in response.text
+    assert reads == [order.public_id]
