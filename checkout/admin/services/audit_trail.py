@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import event, func, select, true
 from sqlalchemy.orm import Session
 
+from checkout.admin.services.paging import PageNumbers
 from checkout.admin.services.transaction_search import jakarta_day_start
 from checkout.extensions import db
 from checkout.models import AuditEvent
@@ -58,19 +59,9 @@ class AuditFilter:
 
 
 @dataclass(frozen=True)
-class AuditPage:
-    events: list[AuditEvent]
-    number: int
-    pages: int
-    total: int
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
+class AuditPage(PageNumbers):
+    events: list[AuditEvent] = ()
+    total: int = 0
 
 
 def _conditions(spec: AuditFilter) -> list:
@@ -93,12 +84,11 @@ def _conditions(spec: AuditFilter) -> list:
 def page(spec: AuditFilter, number: int, per_page: int = PER_PAGE) -> AuditPage:
     conditions = _conditions(spec)
     total = int(db.session.scalar(select(func.count(AuditEvent.id)).where(*conditions)) or 0)
-    pages = max((total + per_page - 1) // per_page, 1)
-    number = min(max(number, 1), pages)
+    at = PageNumbers.of(number, total, per_page)
     events = list(db.session.scalars(select(AuditEvent).where(*conditions)
                                       .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-                                      .limit(per_page).offset((number - 1) * per_page)))
-    return AuditPage(events, number, pages, total)
+                                      .limit(per_page).offset(at.offset(per_page))))
+    return AuditPage(at.number, at.pages, events=events, total=total)
 
 
 def known_actions() -> list[str]:

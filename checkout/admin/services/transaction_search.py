@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import Select, exists, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
+from checkout.admin.services.paging import PageNumbers
 from checkout.extensions import db
 from checkout.models import Order, PaymentAttempt
 from checkout.payments.states import LIVE, PaymentStatus
@@ -50,19 +51,9 @@ class Totals:
 
 
 @dataclass(frozen=True)
-class Page:
-    orders: list[Order]
-    number: int
-    pages: int
-    totals: Totals
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
+class Page(PageNumbers):
+    orders: list[Order] = ()
+    totals: Totals | None = None
 
 
 def jakarta_day_start(day: date) -> datetime:
@@ -123,10 +114,9 @@ def totals(spec: TransactionFilter) -> Totals:
 
 def page(spec: TransactionFilter, number: int, per_page: int = PER_PAGE) -> Page:
     summary = totals(spec)
-    pages = max((summary.count + per_page - 1) // per_page, 1)
-    number = min(max(number, 1), pages)
-    orders = list(db.session.scalars(orders_query(spec).limit(per_page).offset((number - 1) * per_page)))
-    return Page(orders, number, pages, summary)
+    at = PageNumbers.of(number, summary.count, per_page)
+    orders = list(db.session.scalars(orders_query(spec).limit(per_page).offset(at.offset(per_page))))
+    return Page(at.number, at.pages, orders=orders, totals=summary)
 
 
 def row_version(order: Order) -> str:
