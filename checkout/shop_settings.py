@@ -44,6 +44,7 @@ class EffectiveSettings:
     server_key_hint: str | None
     endpoints: Endpoints
     notification_url: str | None
+    daily_summary: bool = False
     server_key: str | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -132,6 +133,7 @@ def _compute() -> EffectiveSettings:
         server_key_hint=hint,
         endpoints=endpoints,
         notification_url=notification_url,
+        daily_summary=bool(row.daily_summary) if row else False,
         server_key=server_key,
     )
 

@@ -1,11 +1,11 @@
 """Jinja filters and globals shared by every template."""
 from __future__ import annotations
 
-from flask import Flask, url_for
+from flask import Flask, g, has_request_context, url_for
 from flask_babel import get_locale
 
 from checkout.money import format_rupiah
-from checkout.payments.labels import status_label
+from checkout.payments.labels import label, status_label
 from checkout.timeutil import format_jakarta
 
 # Must match package.json; the setup script installs exactly this build into static/vendor.
@@ -16,8 +16,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["rupiah"] = format_rupiah
     app.jinja_env.filters["wib"] = format_jakarta
     app.jinja_env.filters["status_label"] = status_label
+    # {{ code|label("method") }}: the one label for every code a person reads (payments/labels.py).
+    app.jinja_env.filters["label"] = lambda code, kind: label(kind, code)
     # base.html reads the request's language for <html lang> and the language switch.
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["claim_autofocus"] = claim_autofocus
 
     @app.context_processor
     def _globals():
@@ -27,6 +30,14 @@ def init_app(app: Flask) -> None:
             "shop": _LazySettings(shop_settings.current),
             "htmx_url": url_for("static", filename="vendor/htmx.min.js", v=HTMX_VERSION),
         }
+
+
+def claim_autofocus() -> bool:
+    """True the first time a request asks: only one field of a page may take autofocus."""
+    if not has_request_context() or g.get("autofocus_claimed"):
+        return False
+    g.autofocus_claimed = True
+    return True
 
 
 class _LazySettings:

@@ -11,10 +11,11 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    FieldList,
+    FormField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -28,26 +29,15 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from checkout.config import ENVIRONMENTS
+from checkout.form_messages import TranslatedForm, TranslatedSubform
 from checkout.money import parse_rupiah_input
-from checkout.payments.labels import STATUS_LABELS
+from checkout.payments.labels import STATUS_LABELS, lazy_label
 from checkout.payments.states import OrderStatus
 
 # The Snap ``enabled_payments`` the owner may switch on (Midtrans's own names).
-SNAP_METHOD_CHOICES = [
-    C("credit_card", _l("Credit or debit card")),
-    C("gopay", "GoPay"),
-    C("shopeepay", "ShopeePay"),
-    C("other_qris", _l("QRIS (other apps)")),
-    C("bca_va", "BCA Virtual Account"),
-    C("bni_va", "BNI Virtual Account"),
-    C("bri_va", "BRI Virtual Account"),
-    C("permata_va", "Permata Virtual Account"),
-    C("echannel", "Mandiri Bill"),
-    C("indomaret", "Indomaret"),
-    C("alfamart", "Alfamart"),
-    C("akulaku", "Akulaku"),
-    C("kredivo", "Kredivo"),
-]
+SNAP_METHOD_CHOICES = [C(code, lazy_label("method", code)) for code in (
+    "credit_card", "gopay", "shopeepay", "other_qris", "bca_va", "bni_va", "bri_va", "permata_va", "echannel",
+    "indomaret", "alfamart", "akulaku", "kredivo")]
 ENVIRONMENT_LABELS = {
     "simulator": _l("Simulator (no real money)"),
     "sandbox": _l("Sandbox (Midtrans test account)"),
@@ -68,26 +58,17 @@ RUPIAH_TEXT = re.compile(r"^(?:Rp\s?)?(?:\d+|\d{1,3}(?:\.\d{3})+)$")
 FLAG_CHOICES = [
     C("", _l("Any")),
     C("attention", _l("Needs attention (any flag)")),
-    C("paid_late", _l("Paid late")),
-    C("amount_mismatch", _l("Amount mismatch")),
-    C("duplicate_payment", _l("Paid twice")),
-    C("reversed", _l("Reversed by Midtrans")),
+    *(C(code, lazy_label("flag", code)) for code in ("paid_late", "amount_mismatch", "duplicate_payment", "reversed")),
     C("challenged", _l("Card challenged (review)")),
 ]
 METHOD_CHOICES = [
     C("", _l("Any")),
-    C("qris", _l("QRIS (inline)")),
-    C("snap", _l("Snap (any method)")),
-    C("credit_card", _l("Card")),
-    C("gopay", "GoPay"),
-    C("shopeepay", "ShopeePay"),
-    C("bank_transfer", _l("Virtual account")),
-    C("echannel", "Mandiri Bill"),
-    C("cstore", _l("Convenience store")),
+    *(C(code, lazy_label("method", code)) for code in ("qris", "snap", "credit_card", "gopay", "shopeepay",
+                                                       "bank_transfer", "echannel", "cstore")),
 ]
 
 
-class _NoCsrf(FlaskForm):
+class _NoCsrf(TranslatedForm):
     class Meta:
         csrf = False  # GET filters change nothing
 
@@ -112,7 +93,7 @@ class RupiahField(StringField):
         return getattr(self, "raw", None) or ("" if self.data is None else str(self.data))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(TranslatedForm):
     class Meta:
         csrf = False  # CSRFProtect already checks every POST; one check is enough
 
@@ -142,7 +123,7 @@ def _merchant_validator(form, field):
         raise ValidationError(_l("A merchant id has letters and digits only, like G123456789."))
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(TranslatedForm):
     class Meta:
         csrf = False
 
@@ -159,6 +140,8 @@ class SettingsForm(FlaskForm):
     verify_with_status_api = SelectField(_l("Re-check notifications with the status API"),
                                          choices=[C("default", _l("Default (on except in the simulator)")),
                                                   C("on", _l("On")), C("off", _l("Off"))])
+
+    daily_summary = BooleanField(_l("Show a daily summary of yesterday's payments"))
 
     sandbox_merchant_id = StringField(_l("Merchant id"), validators=[Length(max=32), _merchant_validator])
     sandbox_client_key = StringField(_l("Client key"), validators=[Length(max=100), _key_validator("sandbox", "client")])
@@ -199,7 +182,7 @@ class SettingsForm(FlaskForm):
                 for name in ("merchant_id", "client_key", "server_key", "forget_server_key")}
 
 
-class RefundForm(FlaskForm):
+class RefundForm(TranslatedForm):
     class Meta:
         csrf = False
 
@@ -212,36 +195,79 @@ class RefundForm(FlaskForm):
             raise ValidationError(_l("This form is stale. Reload the page and try again."))
 
 
-class PaymentLinkForm(FlaskForm):
+class ItemRowForm(TranslatedSubform):
+    """One item of a payment link: a row of three fields. An empty row is skipped."""
+
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=50, message=_l("At most 50 characters."))])
+    price = RupiahField(_l("Price"))
+    quantity = StringField(_l("Quantity"), default="1")
+
+    def is_empty(self) -> bool:
+        return not ((self.name.data or "").strip() or self.price.raw or (self.quantity.data or "").strip() not in ("", "1"))
+
+    def check(self) -> tuple[str, int, int] | None:
+        """The row as (name, price, quantity), or None with the errors put on its fields."""
+        name = (self.name.data or "").strip()
+        quantity = (self.quantity.data or "").strip() or "1"
+        ok = not (self.name.errors or self.price.errors)
+        if not name:
+            self.name.errors = [*self.name.errors, _l("Name the item.")]
+            ok = False
+        if self.price.data is None and not self.price.errors:
+            self.price.errors = [*self.price.errors, _l("Enter the price.")]
+            ok = False
+        elif self.price.data is not None and self.price.data < 1:
+            self.price.errors = [*self.price.errors, _l("The price must be at least Rp 1.")]
+            ok = False
+        if not quantity.isdigit() or not 1 <= int(quantity) <= 999:
+            self.quantity.errors = [*self.quantity.errors, _l("A whole number from 1 to 999.")]
+            ok = False
+        return (name, self.price.data, int(quantity)) if ok else None
+
+
+class PaymentLinkForm(TranslatedForm):
     class Meta:
         csrf = False
 
+    MAX_ITEMS = 30
+
     amount = RupiahField(_l("Amount"))
     description = StringField(_l("What is it for?"), validators=[DataRequired(), Length(max=200)])
-    items = TextAreaField(_l("Items (optional, one per line: name | price | quantity)"))
+    items = FieldList(FormField(ItemRowForm), min_entries=1, max_entries=MAX_ITEMS)
     expires_in_minutes = IntegerField(_l("Expires after (minutes, optional)"),
                                       validators=[Optional(), NumberRange(min=1, max=MAX_ORDER_EXPIRY_MINUTES)])
     reference = StringField(_l("Your reference (optional)"), validators=[Optional(), Length(max=40)])
     customer_name = StringField(_l("Customer name (optional)"), validators=[Optional(), Length(max=120)])
     customer_email = StringField(_l("Customer email (optional)"), validators=[Optional(), Length(max=254)])
 
+    def add_row(self) -> None:
+        """One more empty item row (the "Add item" button without JavaScript)."""
+        if len(self.items.entries) < self.MAX_ITEMS:
+            self.items.append_entry()
+
+    def remove_row(self, index: str) -> None:
+        """Drop the row whose field index is ``index``; an empty row stays when it was the last."""
+        self.items.entries = [row for row in self.items.entries if row.id != f"items-{index}"]
+        if not self.items.entries:
+            self.items.append_entry()
+
+    def filled_rows(self) -> list:
+        return [row.form for row in self.items.entries if not row.form.is_empty()]
+
     def validate_items(self, field):
+        """Check every filled row; errors sit at the row's own fields."""
         self.parsed_items = []
-        for number, line in enumerate((field.data or "").splitlines(), start=1):
-            if not line.strip():
-                continue
-            parts = [part.strip() for part in line.split("|")]
-            if len(parts) not in (2, 3) or not parts[0]:
-                raise ValidationError(_l("Line %(n)s: write name | price | quantity.", n=number))
-            price = parse_rupiah_input(parts[1])
-            quantity = parts[2] if len(parts) == 3 else "1"
-            if price is None or price < 1:
-                raise ValidationError(_l("Line %(n)s: the price must be a whole number of rupiah.", n=number))
-            if not quantity.isdigit() or int(quantity) < 1:
-                raise ValidationError(_l("Line %(n)s: the quantity must be a whole number of at least 1.", n=number))
-            if len(parts[0]) > 50:
-                raise ValidationError(_l("Line %(n)s: item names have at most 50 characters.", n=number))
-            self.parsed_items.append((parts[0], price, int(quantity)))
+        self.item_rows = []
+        bad = False
+        for row in self.filled_rows():
+            item = row.check()
+            if item is None:
+                bad = True
+            else:
+                self.parsed_items.append(item)
+                self.item_rows.append(row)
+        if bad:
+            raise ValidationError(_l("Check the marked items."))
 
     def validate_amount(self, field):
         items = getattr(self, "parsed_items", None)
@@ -256,13 +282,21 @@ class PaymentLinkForm(FlaskForm):
                                          total=f"{total:,}".replace(",", ".")))
 
     def validate(self, extra_validators=None):
-        # Items are parsed first, so the amount check can compare against them; the items
-        # field's own validation (in field order, after the amount) reports their errors.
+        # Items are checked first, so the amount check can compare against them; the items'
+        # own messages are put on their fields there and kept through the full validation.
         try:
             self.validate_items(self.items)
         except ValidationError:
             self.parsed_items = []
-        return super().validate(extra_validators)
+        kept = {id(row): (list(row.name.errors), list(row.price.errors), list(row.quantity.errors))
+                for row in self.filled_rows()}
+        ok = super().validate(extra_validators)
+        for row in self.filled_rows():
+            name, price, quantity = kept.get(id(row), ([], [], []))
+            row.name.errors = list(dict.fromkeys([*row.name.errors, *name]))
+            row.price.errors = list(dict.fromkeys([*row.price.errors, *price]))
+            row.quantity.errors = list(dict.fromkeys([*row.quantity.errors, *quantity]))
+        return ok and not any(row.name.errors or row.price.errors or row.quantity.errors for row in self.filled_rows())
 
 
 class TransactionFilterForm(_NoCsrf):

@@ -55,6 +55,7 @@ def _input(form: SettingsForm) -> SettingsInput:
         return_url_allowlist=form.allowlist(),
         verify_with_status_api=form.verify_choice(),
         keys=keys,
+        daily_summary=bool(form.daily_summary.data),
     )
 
 

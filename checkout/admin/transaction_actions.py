@@ -36,6 +36,9 @@ def _done(attempt: PaymentAttempt, message: str):
 
 
 def _failed(attempt: PaymentAttempt, exc: DomainError, refund_form: RefundForm | None = None):
+    """The detail again with the message: a refund's at its field (the form carries it),
+    any other's at the top of the attempt's card (_attempt.html shows it there when the
+    refund form is gone, e.g. nothing is left to refund)."""
     db.session.rollback()
     order = db.session.get(Order, attempt.order_id, populate_existing=True)
     status = 503 if isinstance(exc, PaymentUnavailable) else 422
@@ -95,6 +98,8 @@ def refund_attempt(attempt_id: int):
     form = RefundForm()
     if not form.validate():
         first = next(iter(form.errors.values()))[0]
+        if not form.amount.errors and not form.reason.errors:  # a stale form: said at the amount
+            form.amount.errors = [first]
         return _failed(attempt, DomainError(str(first)), refund_form=form)
     try:
         payment_actions.refund(attempt.id, amount=form.amount.data, reason=(form.reason.data or "").strip(),
@@ -103,5 +108,6 @@ def refund_attempt(attempt_id: int):
         # Keep what was typed, under a fresh key: a key Midtrans refused stays refused.
         retry = RefundForm(formdata=None, data={"amount": form.amount.raw, "reason": form.reason.data})
         retry.refund_key.data = new_refund_key()
+        retry.amount.errors = [exc.message]
         return _failed(attempt, exc, refund_form=retry)
     return _done(attempt, _("Refunded %(amount)s.", amount=format_rupiah(form.amount.data)))

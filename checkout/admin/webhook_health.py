@@ -7,10 +7,17 @@ from flask_babel import gettext as _
 from checkout.admin import bp
 from checkout.admin.auth import login_required
 from checkout.admin.services import webhook_health
+from checkout.admin.services.webhook_verdict import verdict
 from checkout.admin.services.webhook_health import TestPingResult
 from checkout.admin.throttle import on_throttle, per_admin, retry_after_seconds
 from checkout.extensions import limiter
 from checkout.htmx import is_fragment_request, render
+
+
+@bp.context_processor
+def _health_words():
+    """Every admin page that shows webhook health says it in one line (webhook_verdict)."""
+    return {"verdict": verdict}
 
 
 @bp.route("/webhook-health")

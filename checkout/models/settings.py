@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, Integer, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from checkout.extensions import db
@@ -31,6 +32,8 @@ class ShopSettings(db.Model):
     order_expiry_minutes: Mapped[int] = mapped_column(Integer, default=24 * 60)
     return_url_allowlist: Mapped[list] = mapped_column(db.JSON, default=list)
     verify_with_status_api: Mapped[bool | None] = mapped_column(Boolean)  # None: by environment
+    # The owner's daily summary (checkout/admin/services/daily_summary.py): off until asked for.
+    daily_summary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

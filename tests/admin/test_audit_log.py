@@ -43,7 +43,8 @@ def test_transitions_and_admin_actions_appear_with_actor_before_and_after(admin,
     body = admin.get("/admin/audit").data.decode()
     row = re.search(r'<tr id="audit-\d+">(.*?)</tr>', body, re.S).group(1)
     assert "midtrans:notification" in row and "payment.transition" in row
-    assert "<td>pending</td>" in row and "<td>paid</td>" in row
+    assert '"Before">pending</td>' in row and '"After">paid</td>' in row
+    assert "Payment status changed" in row  # the action in words; its code under "Technical details"
     assert 'href="/admin/transactions/ORD-9-1"' in row
 
 

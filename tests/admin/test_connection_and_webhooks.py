@@ -92,7 +92,7 @@ def test_webhook_health_summary(admin, app):
     assert b"http://checkout.test/webhooks/midtrans" in page.data and b"bad signature" in page.data
     fragment = admin.get("/admin/webhook-health", headers=HX)
     assert fragment.data.lstrip().startswith(b'<section id="webhook-health"') and b"<html" not in fragment.data
-    assert b"rejected: 1" in fragment.data
+    assert b"refused: 1" in fragment.data
 
 
 def test_webhook_health_with_nothing_received(admin):

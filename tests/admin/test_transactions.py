@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from checkout import audit
+from checkout.admin.csv_export import HEADER
 from checkout.extensions import db
 from checkout.models import Notification
 from checkout.payments.states import OrderStatus, PaymentStatus
@@ -195,7 +196,7 @@ def test_detail_timeline_has_notifications_and_state_changes_in_time_order(admin
         db.session.commit()
     body = admin.get(f"/admin/transactions/{reference}").data.decode()
     timeline = body[body.index('id="timeline"'):]
-    titles = re.findall(r'<span class="mono">([a-z_.]+)</span>', timeline)
+    titles = re.findall(r'<p class="small mono">([a-z_]+\.[a-z_.]+)', timeline)  # codes, under "Technical details"
     assert titles[0] == "order.created" and titles[1] == "attempt.created"
     assert "notification.received" in titles and "payment.transition" in titles and "order.transition" in titles
     assert "<details" in timeline and "&#34;transaction_status&#34;: &#34;settlement&#34;" in timeline
@@ -214,7 +215,9 @@ def test_csv_export_streams_integers_and_defuses_formulas(admin, app):
     assert response.is_streamed
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="transactions-')
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    header, *lines = csv.reader(io.StringIO(response.get_data(as_text=True)))
+    assert header[:3] == ["Reference", "Status", "Created (WIB)"]  # column titles in the owner's language
+    rows = [dict(zip(HEADER, line)) for line in lines]
     assert len(rows) == 3
     by_name = {row["customer_name"]: row for row in rows}
     assert set(by_name) == {"'=HYPERLINK(\"http://evil\")", "'+62 811", "'@cmd"}

@@ -4,9 +4,14 @@ The same path as ``flask orders create`` and the API: ``orders.create_order``.
 """
 from __future__ import annotations
 
+from urllib.parse import quote
+
+from flask_babel import gettext as _
+
 from checkout import audit
 from checkout.extensions import db
 from checkout.models import Order
+from checkout.money import format_rupiah
 from checkout.payments.orders import Customer, NewItem, create_order
 
 
@@ -27,3 +32,13 @@ def create_payment_link(*, amount: int | None, description: str, items: list[tup
                  details={"total": order.total_amount})
     db.session.commit()
     return order
+
+
+def share_text(order: Order, url: str) -> str:
+    """The message the owner sends with the link, in the owner's language (the request's)."""
+    return _("Hello! Here is the payment link for %(what)s (%(amount)s): %(url)s", what=order.description, amount=format_rupiah(order.total_amount), url=url)
+
+
+def whatsapp_url(text: str) -> str:
+    """WhatsApp's click-to-chat address with ``text`` prefilled; the owner picks the contact."""
+    return "https://wa.me/?text=" + quote(text, safe="")

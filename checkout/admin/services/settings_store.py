@@ -46,6 +46,7 @@ class SettingsInput:
     return_url_allowlist: tuple[str, ...]
     verify_with_status_api: bool | None
     keys: dict[str, KeysInput] = field(default_factory=dict)
+    daily_summary: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ def form_defaults() -> dict:
         "order_expiry_minutes": row.order_expiry_minutes if row else 24 * 60,
         "return_url_allowlist": "\n".join(row.return_url_allowlist or ()) if row else "",
         "verify_with_status_api": {True: "on", False: "off"}.get(verify, "default"),
+        "daily_summary": bool(row.daily_summary) if row else False,
     }
     for environment in KEY_ENVIRONMENTS:
         creds = db.session.get(MidtransCredentials, environment)
@@ -181,6 +183,7 @@ def _write(data: SettingsInput) -> list[str]:
         "order_expiry_minutes": data.order_expiry_minutes,
         "return_url_allowlist": list(data.return_url_allowlist),
         "verify_with_status_api": data.verify_with_status_api,
+        "daily_summary": data.daily_summary,
     }
     for name, value in values.items():
         if getattr(row, name) != value:
