@@ -20,8 +20,13 @@ else
 fi
 
 # htmx comes from the npm registry at the version package-lock.json pins.
-if [[ ! -f node_modules/htmx.org/dist/htmx.min.js ]]; then
-  npm ci --no-audit --no-fund --silent
+# axe-core (accessibility checks in the browser tests) is a dev dependency: --dev only.
+if [[ ! -f node_modules/htmx.org/dist/htmx.min.js ]] || { [[ $DEV == 1 ]] && [[ ! -f node_modules/axe-core/axe.min.js ]]; }; then
+  if [[ $DEV == 1 ]]; then
+    npm ci --no-audit --no-fund --silent
+  else
+    npm ci --omit=dev --no-audit --no-fund --silent
+  fi
 fi
 mkdir -p static/vendor
 cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js

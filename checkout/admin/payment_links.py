@@ -62,7 +62,7 @@ def _page(form: PaymentLinkForm, *, status: int = 200, created: Order | None = N
         text = share_text(created, url)
         share = {"url": url, "text": text, "whatsapp": whatsapp_url(text)}
     return render("admin/payment_link.html", "admin/_payment_link.html", status=status, form=form, created=created,
-                  share=share, error=error, row_template=ItemRowForm(formdata=None, prefix="items-__index__"))
+                  share=share, error=error, row_template=ItemRowForm(formdata=None, prefix="items-__index__-"))
 
 
 def _order_or_404(reference: str) -> Order:

@@ -39,6 +39,7 @@ METHOD_LABELS = {
     "bri_va": "BRI Virtual Account",
     "cimb_va": "CIMB Virtual Account",
     "permata_va": "Permata Virtual Account",
+    "permata": "Permata Virtual Account",  # Midtrans's payment_type for Permata's own API
     "echannel": "Mandiri Bill",
     "cstore": _l("Convenience store"),
     "indomaret": "Indomaret",

@@ -119,3 +119,34 @@ def test_every_message_has_an_indonesian_translation():
                     if not (all(message.string) if isinstance(message.string, tuple) else message.string)]
     assert untranslated == []
     assert [message.id for message in messages if message.fuzzy] == []
+
+
+def test_every_wtforms_message_has_an_indonesian_translation():
+    """WTForms ships no Indonesian catalog; ours holds every message of its wtforms.pot
+    (checkout/form_messages.py reads them from there)."""
+    from babel.messages.pofile import read_po
+    from wtforms.i18n import messages_path
+
+    with open(os.path.join(messages_path(), "wtforms.pot"), "rb") as handle:
+        wtforms_ids = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+    with CATALOG.open("rb") as handle:
+        ours = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in read_po(handle) if m.id}
+    assert len(wtforms_ids) > 30
+    missing = sorted(i for i in wtforms_ids if not (all(ours[i]) if isinstance(ours.get(i), tuple) else ours.get(i)))
+    assert missing == []
+
+
+def test_wtforms_own_messages_are_indonesian_in_the_admin(indonesian_admin, app):
+    from tests.admin.helpers import HX
+
+    body = html.unescape(indonesian_admin.post("/admin/payment-links/new", headers=HX, data={
+        "description": "", "amount": "1000", "expires_in_minutes": "0"}).get_data(as_text=True))
+    assert "Isian ini wajib diisi." in body and "Angka harus antara 1 dan 43200." in body
+    assert "This field is required." not in body and "Number must be between" not in body
+    login = app.test_client()
+    login.set_cookie("lang", "id")
+    body = html.unescape(login.post("/admin/login", data={"email": "", "password": ""}).get_data(as_text=True))
+    assert "This field is required." not in body
+    filters = html.unescape(indonesian_admin.get("/admin/transactions", query_string={"date_from": "kemarin"})
+                            .get_data(as_text=True))
+    assert "Bukan tanggal yang valid." in filters and "Not a valid date value." not in filters

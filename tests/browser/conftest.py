@@ -32,3 +32,28 @@ def page(browser):
     page.on("pageerror", lambda error: page.problems.append(str(error)))
     yield page
     context.close()
+
+
+AXE = os.path.join(os.path.dirname(__file__), "..", "..", "node_modules", "axe-core", "axe.min.js")
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    """axe-core's build (npm dev dependency, installed by scripts/setup.sh --dev)."""
+    if not os.path.exists(AXE):
+        pytest.skip("node_modules/axe-core is not installed (bash scripts/setup.sh --dev)")
+    with open(AXE, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def axe_violations(page, source: str) -> list[str]:
+    """axe-core's violations on the page as it is now, one line each ("rule: target").
+
+    Evaluated through the DevTools protocol, so the page's CSP (no inline scripts) stays on."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(source)
+    found = page.evaluate("""async () => {
+        const result = await window.axe.run(document, {resultTypes: ["violations"]});
+        return result.violations.map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", "));
+    }""")
+    return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import render_template
+from flask import current_app
 from flask_babel import format_date, gettext as _, ngettext
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -110,5 +110,7 @@ def render_text(summary: Summary) -> str:
 
 def render_html(summary: Summary) -> Markup:
     """A self-contained HTML fragment (no scripts, no external assets), for a text/html part."""
-    return Markup(render_template("admin/daily_summary_mail.html", summary=summary, title=title(summary),
-                                  attention=attention_lines(summary)))
+    # Straight from the Jinja environment: no request context processors, so a mail job
+    # (a flask command, no request) renders it just the same.
+    template = current_app.jinja_env.get_template("admin/daily_summary_mail.html")
+    return Markup(template.render(summary=summary, title=title(summary), attention=attention_lines(summary)))
