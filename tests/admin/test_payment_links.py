@@ -146,3 +146,12 @@ def test_copy_button_script_is_a_static_file(admin):
     assert '<script src="/static/js/admin.js' in body
     assert "<script>" not in body and "onclick" not in body and "hx-on" not in body and 'style="' not in body
     assert admin.get("/static/js/admin.js").status_code == 200
+
+
+def test_the_row_template_for_javascript_names_fields_like_the_server(admin):
+    body = admin.get("/admin/payment-links/new").data.decode()
+    template = body[body.index('<template id="item-row-template">'):body.index("</template>")]
+    for name in ("name", "price", "quantity"):
+        assert f'name="items-__index__-{name}"' in template and f'name="items-0-{name}"' in body
+    assert '<script src="/static/js/payment_link.js' in body
+    assert admin.get("/static/js/payment_link.js").status_code == 200
