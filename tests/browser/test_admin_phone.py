@@ -86,6 +86,14 @@ def _fits_and_starts_in_the_first_screen(page) -> list[str]:
             .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
             .slice(0, 3).map(e => e.tagName + '.' + e.className + '#' + e.id)""")
         problems.append(f"{width[0]} px wide in {width[1]}: {wide}")
+    # Nor does anything inside the page scroll sideways (a table in a scrolling box, say).
+    boxes = page.evaluate("""() => [...document.querySelectorAll('#main *')].filter(e => {
+        const style = getComputedStyle(e);
+        return ['auto', 'scroll'].includes(style.overflowX) && e.tagName !== 'PRE'
+            && e.scrollWidth > e.clientWidth + 1;
+    }).map(e => e.tagName + '.' + e.className + '#' + e.id)""")
+    if boxes:
+        problems.append(f"scrolls sideways inside: {boxes}")
     top = page.evaluate("() => document.querySelector('#main h1').getBoundingClientRect().top")
     height = page.evaluate("() => window.innerHeight")
     if not 0 <= top < height / 2:
