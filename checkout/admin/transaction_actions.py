@@ -52,7 +52,7 @@ def _outcome_words(result) -> str:
     if result.changed:
         return _("Status changed from %(before)s to %(after)s.", before=status_label(result.before),
                  after=status_label(result.after))
-    return _("No change: the status is %(status)s.", status=result.after)
+    return _("No change: the status is %(status)s.", status=status_label(result.after))
 
 
 @bp.route("/transactions/attempts/<int:attempt_id>/recheck", methods=["POST"])
@@ -76,7 +76,7 @@ def cancel_attempt(attempt_id: int):
         return _failed(attempt, exc)
     if result.after == "cancelled":
         return _done(attempt, _("The payment was cancelled."))
-    return _done(attempt, _("Not cancelled: Midtrans reports it as %(status)s.", status=result.after))
+    return _done(attempt, _("Not cancelled: Midtrans reports it as %(status)s.", status=status_label(result.after)))
 
 
 @bp.route("/transactions/attempts/<int:attempt_id>/<any(approve, deny):decision>", methods=["POST"])

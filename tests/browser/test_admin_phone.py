@@ -153,7 +153,16 @@ def test_a_payment_link_with_three_items_is_made_on_a_phone_shared_and_paid(live
     page.locator(".admin-menu summary").click()  # the folded menu (a <details>)
     page.locator(".admin-menu").get_by_role("link", name="Tautan pembayaran").click()
 
+    # A price forgotten: focus lands on it, its message is tied to it, and nothing else is said.
     page.get_by_label("Untuk apa pembayaran ini?").fill("Sarapan")
+    page.get_by_role("group", name="Barang 1").get_by_label("Nama").fill("Kopi Susu")
+    page.get_by_role("button", name="Buat tautan pembayaran").click()
+    price = page.get_by_role("group", name="Barang 1").get_by_label("Harga")
+    expect()(price).to_be_focused()
+    expect()(price).to_have_attribute("aria-invalid", "true")
+    expect()(page.locator("#" + price.get_attribute("aria-describedby").split()[-1])).to_have_text("Isi harganya.")
+    assert page.locator("#admin-announcer").inner_text() == ""
+
     items = [("Kopi Susu", "25.000", "2"), ("Roti Bakar", "20000", "1"), ("Pisang Goreng", "5.000", "3")]
     for number, (name, price, quantity) in enumerate(items, start=1):
         if number > 1:
