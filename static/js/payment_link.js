@@ -40,9 +40,18 @@
     var row = button.closest("[data-item-row]");
     var rows = rowsOf(form).querySelectorAll("[data-item-row]");
     if (rows.length === 1) {
+      // The only row is emptied rather than removed, errors and all.
       row.querySelectorAll("input").forEach(function (input) {
-        input.value = input.defaultValue && input.name.endsWith("quantity") ? "1" : "";
+        input.value = input.name.endsWith("quantity") ? "1" : "";
         input.removeAttribute("aria-invalid");
+        var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+          return id && !/-error$/.test(id);
+        });
+        if (described.length) {
+          input.setAttribute("aria-describedby", described.join(" "));
+        } else {
+          input.removeAttribute("aria-describedby");
+        }
       });
       row.querySelectorAll(".field__error").forEach(function (error) { error.remove(); });
       row.querySelector("input").focus();
