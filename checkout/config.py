@@ -49,6 +49,7 @@ def from_environment(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SIMULATOR_MOUNTED": _bool(env["SIMULATOR_MOUNTED"], True) if env.get("SIMULATOR_MOUNTED") else None,
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "RETURN_URL_ALLOWLIST": _list(env.get("RETURN_URL_ALLOWLIST")),
+        "WEBHOOK_CA_BUNDLE": env.get("WEBHOOK_CA_BUNDLE") or None,
     }
     return {key: value for key, value in config.items() if value is not None}
 
@@ -127,6 +128,9 @@ class BaseConfig:
     WEBHOOK_CONNECT_TIMEOUT = 3.0
     WEBHOOK_READ_TIMEOUT = 10.0
     WEBHOOK_ALLOW_PRIVATE_TARGETS: bool | None = None  # None: allowed except in production
+    # CA bundle for the shop's webhook endpoints (a private CA); None: the bundled public CAs.
+    # The environment's REQUESTS_CA_BUNDLE is ignored on purpose: deliveries ignore the environment.
+    WEBHOOK_CA_BUNDLE: str | None = None
 
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
     WTF_CSRF_TIME_LIMIT = None
