@@ -1,7 +1,8 @@
 """/api/v1: checkout sessions for the shop's backend. Thin: parse, call a service, answer JSON.
 
 Every active key sees every session of the shop: there is one shop per installation, and
-keys exist to tell the shop's systems apart in the audit trail, not to fence data off.
+keys exist to tell the shop's systems apart in the audit trail and to limit what each may
+do (scopes), not to fence data off.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask import jsonify, request
 from sqlalchemy import select
 
 from checkout import shop_settings
+from checkout.api_keys import READ, REFUND, WRITE
 from checkout.api import auth, bp, idempotency, validation
 from checkout.api.errors import ApiError
 from checkout.api.openapi import document
@@ -32,6 +34,7 @@ def openapi():
 
 
 @bp.post("/checkout-sessions")
+@auth.requires(WRITE)
 @idempotency.idempotent
 def create_session():
     new = validation.parse_new_session(validation.json_body())
@@ -48,11 +51,13 @@ def create_session():
 
 
 @bp.get("/checkout-sessions/<session_id>")
+@auth.requires(READ)
 def get_session(session_id: str):
     return jsonify(session_representation(_find(session_id)))
 
 
 @bp.get("/checkout-sessions")
+@auth.requires(READ)
 def list_sessions():
     limit = _limit(request.args.get("limit"))
     query = select(Order).order_by(Order.id.desc()).limit(limit + 1)
@@ -77,6 +82,7 @@ def list_sessions():
 
 
 @bp.post("/checkout-sessions/<session_id>/cancel")
+@auth.requires(WRITE)
 @idempotency.idempotent
 def cancel_session(session_id: str):
     reason = validation.parse_cancel(validation.json_body(allow_empty=True))
@@ -94,6 +100,7 @@ def cancel_session(session_id: str):
 
 
 @bp.post("/checkout-sessions/<session_id>/refunds")
+@auth.requires(REFUND)
 @idempotency.idempotent
 def refund_session(session_id: str):
     wanted = validation.parse_refund(validation.json_body(allow_empty=True))
