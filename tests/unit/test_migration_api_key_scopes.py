@@ -4,8 +4,7 @@ from sqlalchemy import text
 
 from checkout import create_app
 from checkout.extensions import db
-from tests.conftest import ON_POSTGRES, POSTGRES_URL
-from tests.unit.test_migrations import _empty_database_uri
+from tests.unit.test_migrations import _drop_database, _empty_database_uri
 
 
 def test_existing_keys_get_all_three_scopes_and_no_expiry(tmp_path):
@@ -36,9 +35,4 @@ def test_existing_keys_get_all_three_scopes_and_no_expiry(tmp_path):
                 assert conn.execute(text("SELECT name FROM api_keys")).scalar_one() == "old"
             db.engine.dispose()
     finally:
-        if ON_POSTGRES:
-            import psycopg
-
-            base = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
-            with psycopg.connect(base, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{uri.rsplit("/", 1)[1]}" WITH (FORCE)')
+        _drop_database(uri)
