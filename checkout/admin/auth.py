@@ -160,7 +160,7 @@ def _safe_next(candidate: str | None) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def format_moment(moment) -> str:
+def _format_moment(moment) -> str:
     """A date and time in WIB with the month named in the reader's language."""
     return format_datetime(to_jakarta(moment), "d MMM yyyy HH:mm", locale=str(get_locale() or "en")) + " WIB"
 
@@ -180,7 +180,7 @@ def _start_session(user: AdminUser) -> None:
                        "check the audit log and keep your password strong.",
                        "%(num)d failed sign-in attempts on your account since %(since)s. If they were not you, "
                        "check the audit log and keep your password strong.",
-                       failures, since=format_moment(since)), "warning")
+                       failures, since=_format_moment(since)), "warning")
 
 
 @bp.route("/login", methods=["GET", "POST"])
