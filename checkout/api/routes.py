@@ -63,6 +63,8 @@ def list_sessions():
     query = select(Order).order_by(Order.id.desc()).limit(limit + 1)
     reference = request.args.get("reference")
     if reference:
+        if not _storable(reference):
+            return jsonify({"object": "list", "data": [], "has_more": False})
         query = query.where(Order.reference == reference)
     status = request.args.get("status")
     if status:
@@ -71,7 +73,7 @@ def list_sessions():
         query = query.where(Order.status == status)
     after = request.args.get("starting_after")
     if after:
-        cursor = db.session.scalar(select(Order.id).where(Order.public_id == after))
+        cursor = db.session.scalar(select(Order.id).where(Order.public_id == after)) if _storable(after) else None
         if cursor is None:
             raise ApiError(422, "invalid_request", "starting_after names no session.",
                            fields={"starting_after": "Unknown session id."})
@@ -119,8 +121,13 @@ def refund_session(session_id: str):
                     "session": session_representation(order)}), 201
 
 
+def _storable(text: str) -> bool:
+    """False for text no stored value can equal (PostgreSQL refuses NUL in a query, too)."""
+    return "\x00" not in text
+
+
 def _find(session_id: str) -> Order:
-    order = db.session.scalar(select(Order).where(Order.public_id == session_id))
+    order = db.session.scalar(select(Order).where(Order.public_id == session_id)) if _storable(session_id) else None
     if order is None:
         raise NotFound("No checkout session with that id.", code="session_not_found")
     return order

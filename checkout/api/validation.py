@@ -97,6 +97,9 @@ class _Fields:
         if len(value) > max_length:
             self.add(f"{where}{name}", f"At most {max_length} characters.")
             return None
+        if "\x00" in value:  # valid JSON, but no database text column can hold it
+            self.add(f"{where}{name}", "Must not contain the NUL character.")
+            return None
         if required and not value.strip():
             self.add(f"{where}{name}", "Required.")
             return None

@@ -136,3 +136,4 @@ def test_cli_chooses_scopes_and_expiry(app, runner):
     everything = runner.invoke(args=["api-keys", "create", "all"])
     assert "scopes read,write,refund" in everything.output and "does not expire" in everything.output
     assert runner.invoke(args=["api-keys", "create", "x", "--scope", "admin"]).exit_code != 0
+
