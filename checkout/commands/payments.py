@@ -13,8 +13,12 @@ def reconcile_command(limit: int, max_seconds: float) -> None:
     """Ask Midtrans about payments with no news, apply the answers, close expired orders.
 
     Safe to run from cron every minute and on several machines at once. Prints one line
-    per change and a summary.
+    per change and a summary. Also purges rejected notifications past their retention.
     """
+    from checkout.notifications.retention import purge_rejected
     from checkout.payments.reconciler import reconcile
 
     reconcile(limit=limit, max_seconds=max_seconds, echo=click.echo)
+    purged = purge_rejected()
+    if purged:
+        click.echo(f"purged {purged} rejected notifications")

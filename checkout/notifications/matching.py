@@ -1,12 +1,11 @@
 """Which attempt a notification is about, and whether its money matches that attempt."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select, update
 
-from checkout import audit
+from checkout import audit, json_bodies
 from checkout.extensions import db
 from checkout.models import Order, PaymentAttempt
 from checkout.money import parse_gateway_amount
@@ -126,8 +125,7 @@ def _as_dict(value: object) -> dict | None:
         return value
     if isinstance(value, str):
         try:
-            parsed = json.loads(value)
-        except ValueError:
+            return json_bodies.parse_object(value, max_bytes=64 * 1024)
+        except json_bodies.UnreadableBody:
             return None
-        return parsed if isinstance(parsed, dict) else None
     return None

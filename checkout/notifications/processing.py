@@ -78,8 +78,10 @@ def receive(delivery: Delivery) -> Result:
         decision = _Decision(Result(500, "failed", "internal error"))
 
     try:
+        # Only a verified delivery (every 2xx here passed the signature check) is kept whole.
         recording.finish(notification_id, decision.result.outcome, decision.result.reason, claims=claims,
-                         attempt_id=decision.attempt_id, notified_attempt=decision.heard)
+                         attempt_id=decision.attempt_id, notified_attempt=decision.heard,
+                         verified_body=delivery.body if decision.result.accepted else None)
     except TEMPORARY:
         db.session.rollback()
         log.warning("midtrans notification %s: outcome not recorded; asking for a retry", notification_id)

@@ -16,11 +16,11 @@ key or the expected signature.
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 
 from flask import current_app
 
+from checkout import json_bodies
 from checkout.midtrans.client import MidtransClient
 from checkout.midtrans.signature import verify
 from checkout.payments.states import PaymentStatus, target_for
@@ -42,12 +42,11 @@ _CODES_FOR_TARGET = {
 
 
 def parse(body: bytes) -> dict | None:
-    """The JSON object in the body, or None if it is not one."""
+    """The JSON object in the body, or None if it is not one (see ``checkout.json_bodies``)."""
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        return json_bodies.parse_object(body, max_bytes=current_app.config.get("WEBHOOK_MAX_BODY", 64 * 1024))
+    except json_bodies.UnreadableBody:
         return None
-    return payload if isinstance(payload, dict) else None
 
 
 def signature_problem(payload: dict, server_key: str | None) -> str | None:
