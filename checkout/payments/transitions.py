@@ -68,14 +68,19 @@ class GatewayReport:
             refunded_total = parse_gateway_amount(payload.get("refund_amount"))
         return cls(
             transaction_status=str(payload.get("transaction_status") or "").lower(),
-            fraud_status=payload.get("fraud_status"),
-            transaction_id=payload.get("transaction_id"),
-            payment_type=payload.get("payment_type"),
+            fraud_status=_text(payload.get("fraud_status")),
+            transaction_id=_text(payload.get("transaction_id")),
+            payment_type=_text(payload.get("payment_type")),
             gross_amount=parse_gateway_amount(payload.get("gross_amount")),
             refunded_total=refunded_total,
             settlement_time=parse_gateway_time(payload.get("settlement_time")),
             raw=payload,
         )
+
+
+def _text(value: object) -> str | None:
+    """A text field as text; anything else (a list, a number: never from Midtrans) as absent."""
+    return value if isinstance(value, str) and value else None
 
 
 @dataclass(frozen=True)
