@@ -18,13 +18,16 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from typing import Any
 
 MAX_DEPTH = 32
-# A JSON string (unrolled loop, linear time), or one structural bracket, or a quote that
-# opens a string which never ends.
-_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]|"', re.DOTALL)
+_local = threading.local()
+# Skip what cannot nest, then take one token: a JSON string (unrolled loop, possessive:
+# linear time), a structural bracket, or a quote that opens a string which never ends.
+_TOKENS = re.compile(rb'[^"\[\]{}]*+("[^"\\]*+(?:\\.[^"\\]*+)*+"|[\[\]{}]|")', re.DOTALL)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class UnreadableBody(ValueError):
@@ -46,16 +49,18 @@ def parse(raw: bytes | str, *, max_bytes: int, max_depth: int = MAX_DEPTH) -> An
         raw = raw.encode("utf-8", errors="surrogatepass")
     if len(raw) > max_bytes:
         raise UnreadableBody(f"body larger than {max_bytes} bytes", too_large=True)
-    if nesting_depth(raw, stop_after=max_depth) > max_depth:
+    # Fewer opening brackets than the limit cannot nest deeper than it: skip the scan.
+    if raw.count(b"[") + raw.count(b"{") > max_depth and nesting_depth(raw, stop_after=max_depth) > max_depth:
         raise UnreadableBody(f"nested deeper than {max_depth} levels")
     try:
         text = raw.decode("utf-8")
-        value = json.loads(text, object_pairs_hook=_object, parse_constant=_constant, parse_float=_float)
+        value = _decoder().decode(text)
     except UnreadableBody:
         raise
     except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise UnreadableBody("not valid JSON") from None
-    _check_strings(value)
+    if _SURROGATE_ESCAPE.search(raw):  # valid UTF-8 cannot hold a surrogate; only an escape can
+        _check_strings(value)
     return value
 
 
@@ -75,7 +80,7 @@ def nesting_depth(raw: bytes, *, stop_after: int) -> int:
     """
     depth = deepest = 0
     for token in _TOKENS.finditer(raw):
-        symbol = token.group()
+        symbol = token.group(1)
         if symbol in (b"[", b"{"):
             depth += 1
             if depth > deepest:
@@ -87,6 +92,15 @@ def nesting_depth(raw: bytes, *, stop_after: int) -> int:
         elif symbol == b'"':
             break
     return deepest
+
+
+def _decoder() -> json.JSONDecoder:
+    """This thread's strict decoder (building one per call costs more than the parse)."""
+    decoder = getattr(_local, "decoder", None)
+    if decoder is None:
+        decoder = _local.decoder = json.JSONDecoder(object_pairs_hook=_object, parse_constant=_constant,
+                                                    parse_float=_float)
+    return decoder
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict:

@@ -60,8 +60,8 @@ def finish(notification_id: int, outcome: str, reason: str | None, *, claims: Cl
         raise ValueError(f"unknown outcome {outcome!r}")
     now = utcnow()
     values = {"outcome": outcome, "reason": (reason or None) and reason[:200], "processed_at": now}
-    if verified_body is not None:
-        values["raw_body"] = stored_text(verified_body)
+    if verified_body is not None and len(verified_body) > UNVERIFIED_BODY_BYTES:
+        values["raw_body"] = stored_text(verified_body)  # a shorter one was stored whole already
     if claims is not None:
         values.update(midtrans_order_id=claims.order_id, transaction_id=claims.transaction_id,
                       transaction_status=claims.transaction_status)
