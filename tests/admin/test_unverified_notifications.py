@@ -116,6 +116,7 @@ def test_production_settings_offer_no_simulator(prod):
     client = _prod_admin(prod)
     page = client.get("/admin/settings").text
     assert 'value="simulator"' not in page and 'value="sandbox"' in page
+    assert "built-in simulator" not in page
     refused = client.post("/admin/settings", data=settings_form(environment="simulator", shop_name="Toko Baru"))
     assert refused.status_code == 422
     with prod.app_context():
