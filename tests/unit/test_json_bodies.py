@@ -47,3 +47,16 @@ def test_ordinary_json_is_parsed_exactly():
 def test_parse_object_wants_an_object():
     with pytest.raises(UnreadableBody, match="object"):
         parse_object(b"[1]", max_bytes=100)
+
+
+def test_a_hostile_gateway_answer_is_unavailable_not_a_crash():
+    import requests
+
+    from checkout.midtrans.client import _interpret
+    from checkout.midtrans.errors import GatewayUnavailable
+
+    response = requests.Response()
+    response.status_code = 200
+    response._content = b"[" * 60_000
+    with pytest.raises(GatewayUnavailable, match="empty body"):
+        _interpret(response)
