@@ -91,6 +91,8 @@ class RupiahField(StringField):
     """Whole rupiah typed by a person ('150000', '150.000', 'Rp 150.000'). ``data`` is an
     int, or None when empty or not a whole positive number (with an error kept for that)."""
 
+    raw = ""  # what was typed; a row built without form data has typed nothing
+
     def process_formdata(self, valuelist):
         self.raw = (valuelist[0] if valuelist else "").strip()
         # Dots only as thousands separators: "12.5" is a typo, not Rp 125.
