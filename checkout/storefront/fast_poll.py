@@ -18,7 +18,7 @@ import re
 from urllib.parse import parse_qs
 
 from checkout.htmx import environ_wants_fragment
-from checkout.payments import checkout_status
+from checkout.storefront import checkout_status
 
 log = logging.getLogger(__name__)
 # Where the fast lane leaves its snapshot for the route, so the poll reads the link once.

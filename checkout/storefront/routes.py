@@ -23,7 +23,7 @@ from checkout.errors import DomainError, PaymentUnavailable
 from checkout.extensions import db, limiter
 from checkout.htmx import is_fragment_request, no_change, redirect_to, render
 from checkout.models import Order, PaymentAttempt
-from checkout.payments import checkout_status as cs
+from checkout.storefront import checkout_status as cs
 from checkout.payments.cancellation import cancel_order
 from checkout.payments.qr_image import render_png
 from checkout.payments.qris_checkout import start_qris as start_qris_payment

@@ -5,7 +5,7 @@ import pytest
 
 from checkout.extensions import db
 from checkout.models import PaymentAttempt
-from checkout.payments import checkout_status as cs
+from checkout.storefront import checkout_status as cs
 from checkout.payments.qris_checkout import start_qris
 from checkout.storefront.fast_poll import FastPoll
 from checkout.timeutil import utcnow

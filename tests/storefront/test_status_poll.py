@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from checkout.extensions import db
 from checkout.models import PaymentAttempt
-from checkout.payments import checkout_status as cs
+from checkout.storefront import checkout_status as cs
 from checkout.payments.qris_checkout import start_qris
 from checkout.payments.snap_checkout import start_snap
 from checkout.payments.states import OrderStatus, PaymentStatus
