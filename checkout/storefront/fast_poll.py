@@ -52,17 +52,17 @@ class FastPoll:
     def _unchanged(self, environ, public_id: str, have: str) -> bool:
         try:
             with self.flask_app.app_context():
-                snap = checkout_status.snapshot(public_id)
-                if snap is None:
+                row = checkout_status.snapshot(public_id)
+                if row is None:
                     return False
-                if checkout_status.unchanged(snap, have):
+                if checkout_status.unchanged(row, have):
                     return True
         except Exception:
             # Whatever went wrong, Flask's path answers (and reports) it properly.
             log.debug("fast poll fell back to the route", exc_info=True)
             return False
         # Something changed or is due: the route takes over with what was just read.
-        environ[SNAPSHOT_KEY] = (public_id, snap)
+        environ[SNAPSHOT_KEY] = (public_id, row)
         return False
 
 
