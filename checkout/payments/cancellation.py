@@ -9,7 +9,7 @@ from checkout.errors import NotAllowed, PaymentUnavailable
 from checkout.extensions import db
 from checkout.midtrans.errors import GatewayRejected, GatewayUnavailable
 from checkout.models import Order, PaymentAttempt
-from checkout.payments.states import LIVE, OrderStatus
+from checkout.payments.states import LIVE, LIVE_VALUES, OrderStatus
 from checkout.payments.transitions import GatewayReport, TransitionResult, apply_gateway_status, close_order
 
 
@@ -44,7 +44,7 @@ def cancel_order(order: Order, *, actor: str, reason: str | None = None) -> bool
     If money arrived meanwhile the order stays paid: cancellation never wins over a payment.
     """
     live = db.session.scalars(select(PaymentAttempt).where(PaymentAttempt.order_id == order.id,
-                                                           PaymentAttempt.status.in_([s.value for s in LIVE])))
+                                                           PaymentAttempt.status.in_(LIVE_VALUES)))
     for attempt in list(live):
         cancel_attempt(attempt, actor=actor)
     db.session.refresh(order)

@@ -39,8 +39,9 @@ from checkout import audit, shop_settings
 from checkout.extensions import db
 from checkout.midtrans.errors import GatewayError
 from checkout.models import Order, PaymentAttempt
-from checkout.notifications import matching
-from checkout.payments.states import LIVE, OrderStatus
+from checkout.payments import amounts, status_sync
+from checkout.payments.gateway_answers import apply_checked
+from checkout.payments.states import LIVE_VALUES, OrderStatus
 from checkout.payments.transitions import (
     GatewayReport,
     RaceRetriesExhausted,
@@ -51,7 +52,6 @@ from checkout.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 ACTOR = "system:reconciler"
-LIVE_VALUES = [status.value for status in LIVE]
 
 
 @dataclass(frozen=True)
@@ -167,16 +167,11 @@ def due_attempts(now: datetime, rules: Rules, limit: int, *, environment: str) -
 
 
 def claim(attempt_id: int, cutoff: datetime, now: datetime) -> bool:
-    """Take the right to ask Midtrans about this attempt now; one caller wins. Commits."""
-    rows = db.session.execute(
-        update(PaymentAttempt)
-        .where(PaymentAttempt.id == attempt_id, PaymentAttempt.status.in_(LIVE_VALUES),
-               or_(PaymentAttempt.last_checked_at.is_(None), PaymentAttempt.last_checked_at < cutoff))
-        .values(last_checked_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    return rows == 1
+    """Take the right to ask Midtrans about this attempt now; one caller wins. Commits.
+
+    The same claim the customer's poll takes (``status_sync.claim_check``).
+    """
+    return status_sync.claim_check(attempt_id, not_checked_since=cutoff, now=now)
 
 
 def expired_orders(now: datetime, limit: int) -> list[tuple[int, str]]:
@@ -204,19 +199,15 @@ def _reconcile_attempt(attempt_id, gateway, now, rules, summary: Summary, say) -
         if answer is None:
             _not_known(attempt, now, rules, summary, say)
             return
-        if answer.get("order_id") not in (None, name):
-            summary.unchanged += 1
-            say(f"{name}: the status API named another order; nothing applied")
-            return
-        problem = matching.amount_problem(answer, attempt, attempt.order)
-        if problem:
-            if matching.flag_mismatch(attempt, problem, actor=ACTOR):
+        checked = apply_checked(attempt, answer, actor=ACTOR)
+        if not checked.applied:
+            if checked.flagged:
                 summary.flagged += 1
-                say(f"{name}: flagged amount_mismatch ({problem}); nothing applied")
+                say(f"{name}: flagged {amounts.MISMATCH_FLAG} ({checked.problem}); nothing applied")
             else:
                 summary.unchanged += 1
             return
-        result = apply_gateway_status(attempt_id, GatewayReport.from_payload(answer), actor=ACTOR)
+        result = checked.result
     except RaceRetriesExhausted:
         summary.unreachable += 1
         say(f"{name}: too busy right now; left for the next run")

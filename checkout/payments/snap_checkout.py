@@ -16,6 +16,7 @@ from checkout.errors import InvalidRequest
 from checkout.midtrans.errors import GatewayError, GatewayRejected
 from checkout.models import Order, PaymentAttempt
 from checkout.payments import checkout_flow as flow
+from checkout.payments.gateway_answers import apply_checked
 from checkout.payments.method_rules import offer_for
 from checkout.payments.transitions import GatewayReport, apply_gateway_status
 from checkout.sessions_view import checkout_url
@@ -144,7 +145,7 @@ def expire_if_untouched(attempt: PaymentAttempt, gateway, *, actor: str) -> bool
     """
     answer = gateway.status(attempt.midtrans_order_id)
     if answer is not None:
-        apply_gateway_status(attempt.id, GatewayReport.from_payload(answer), actor=actor)
+        apply_checked(attempt, answer, actor=actor)
         return False
     result = apply_gateway_status(attempt.id, GatewayReport(transaction_status="expire",
                                                            raw={"status_message": "Snap page expired unused"}),

@@ -17,13 +17,11 @@ from typing import NamedTuple
 from flask import current_app
 from sqlalchemy import bindparam, select
 
-from checkout import shop_settings
 from checkout.extensions import db
-from checkout.midtrans.errors import GatewayError
 from checkout.models import Order, PaymentAttempt
 from checkout.payments import status_sync
-from checkout.payments.snap_checkout import expire_if_untouched
-from checkout.payments.states import LIVE, MONEY_RECEIVED, OrderStatus, PaymentStatus
+from checkout.payments.status_sync import CheckOutcome
+from checkout.payments.states import LIVE_VALUES, MONEY_RECEIVED, OrderStatus, PaymentStatus
 from checkout.payments.transitions import close_order
 from checkout.timeutil import utcnow
 
@@ -41,7 +39,6 @@ POLLING = frozenset({QRIS, SNAP, UNANSWERED})
 
 PAID_ORDER = frozenset({OrderStatus.PAID, OrderStatus.PAID_LATE, OrderStatus.PARTIALLY_REFUNDED,
                         OrderStatus.REFUNDED})
-LIVE_VALUES = frozenset(s.value for s in LIVE)
 MONEY_VALUES = frozenset(s.value for s in MONEY_RECEIVED)
 # A checkout link's token (Order.public_id): urlsafe base64 of 16 random bytes.
 PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
@@ -255,28 +252,14 @@ def bring_up_to_date(row: Snapshot, now: datetime, *, interval: int | None = Non
     if not needs_work(row, now, interval):
         return False
     if row.status in LIVE_VALUES:
-        return _check(row, now, interval)
+        return _check(row, interval)
     close_order(row.order_id, OrderStatus.EXPIRED, actor=EXPIRY_ACTOR, reason="the checkout link expired")
     return True
 
 
-def _check(row: Snapshot, now: datetime, interval: int) -> bool:
-    """Claim this interval's status check (atomically, across workers) and run it."""
-    if not status_sync.claim_status_check(row.attempt_id, interval):
-        return False
-    attempt = db.session.get(PaymentAttempt, row.attempt_id)
-    snap_page_expired = row.method == "snap" and row.expires_at <= now and not row.transaction_id
-    try:
-        if snap_page_expired:
-            expire_if_untouched(attempt, shop_settings.gateway(), actor=STATUS_ACTOR)
-        else:
-            status_sync.refresh_from_gateway(attempt, actor=STATUS_ACTOR)
-    except GatewayError:
-        status_sync.record_check_outcome(row.attempt_id, failed=True)
-    else:
-        if row.check_failures:
-            status_sync.record_check_outcome(row.attempt_id, failed=False)
-    return True
+def _check(row: Snapshot, interval: int) -> bool:
+    """Run this interval's status check if this request wins the claim (across workers)."""
+    return status_sync.check_now(row.attempt_id, actor=STATUS_ACTOR, interval=interval) != CheckOutcome.NOT_DUE
 
 
 def receipt_attempt(state: CheckoutState) -> PaymentAttempt | None:
