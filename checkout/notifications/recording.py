@@ -52,9 +52,11 @@ def finish(notification_id: int, outcome: str, reason: str | None, *, claims: Cl
            attempt_id: int | None = None, notified_attempt: bool = False, verified_body: bytes | None = None) -> None:
     """Write the outcome (and, for a verified delivery, when the attempt last heard); commits.
 
-    ``notified_attempt`` stamps ``last_notification_at`` so the customer's poll stops
-    asking Midtrans: a notification told us what it knows. ``verified_body`` (given only
-    for a delivery whose signature checked out) replaces the cut body with the whole one.
+    ``notified_attempt`` stamps ``last_notification_at``: the reconciler leaves attempts
+    with recent news alone. (The customer's poll keeps asking while the attempt is live:
+    only a final notification, which ends the attempt, is news that stops it.)
+    ``verified_body`` (given only for a delivery whose signature checked out) replaces the
+    cut body with the whole one.
     """
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown outcome {outcome!r}")

@@ -107,3 +107,16 @@ def check_now(attempt_id: int, *, actor: str, interval: int | None = None) -> Ch
     if failures:
         record_check_outcome(attempt_id, failed=False)
     return CheckOutcome.CHECKED
+
+
+def request_check(attempt: PaymentAttempt, *, actor: str = "customer") -> CheckOutcome:
+    """The customer says "I have paid": ask Midtrans now, if the claim allows. Commits.
+
+    Rate-limited by the claim itself, shared with the poll and the reconciler: pressing
+    the button a hundred times asks Midtrans at most once per
+    STATUS_CHECK_INTERVAL_SECONDS. NOT_DUE also covers an attempt that is no longer live
+    or that Midtrans never answered (the reconciler finishes those).
+    """
+    if attempt.status not in LIVE_VALUES or attempt.gateway_answered_at is None:
+        return CheckOutcome.NOT_DUE
+    return check_now(attempt.id, actor=actor)

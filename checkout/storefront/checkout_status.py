@@ -3,10 +3,11 @@
 This is the hot path: every open checkout page asks every 3 seconds. A poll is one
 indexed Core query (the order and its newest attempt, a handful of columns, no ORM
 objects); when the page already shows that state the poll answers 204 without loading
-or rendering anything else. Midtrans is asked only when the attempt is live, no
-notification has told us anything, and nobody in any worker asked in the last
-``STATUS_CHECK_INTERVAL_SECONDS``: the claim is a conditional UPDATE, so payments
-complete even when Midtrans cannot reach our webhook, without a call per poll.
+or rendering anything else. Midtrans is asked only when the attempt is live (no final
+notification has arrived; a pending one does not count) and nobody in any worker asked
+in the last ``STATUS_CHECK_INTERVAL_SECONDS``: the claim is a conditional UPDATE, so
+payments complete even when Midtrans cannot reach our webhook or a notification is lost,
+without a call per poll.
 """
 from __future__ import annotations
 
@@ -229,8 +230,11 @@ def needs_work(row: Snapshot, now: datetime, interval: int) -> bool:
     if row.status in LIVE_VALUES:
         # An unanswered attempt is the reconciler's: the status API cannot give us the
         # QR we never received, and the customer's retry re-uses the attempt anyway.
-        if row.answered_at is None or row.notified_at is not None:
-            return False  # with notifications arriving, Midtrans tells us what changes
+        if row.answered_at is None:
+            return False
+        # Notifications do not stop the checks: a live attempt has heard no *final* one
+        # (a final one ends it), and a pending notification is no news that the customer
+        # paid. A dropped settlement must never leave a paid customer waiting.
         return row.checked_at is None or row.checked_at <= now - timedelta(seconds=interval)
     return row.order_expires_at <= now
 
