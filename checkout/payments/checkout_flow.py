@@ -57,10 +57,22 @@ def open_attempt(order: Order, method: str, *, previous: PaymentAttempt | None, 
 
     The number comes from that same observation, not from a fresh read: if anyone opened
     an attempt since, it holds this number and the unique (order_id, number) constraint
-    refuses ours. Returns None then; the caller shows the attempt that won instead of
-    creating a second payable one.
+    refuses ours. Returns None then, or when the order is no longer open; the caller
+    shows the attempt that won (or the order's state) instead of creating a second
+    payable one.
     """
     number = (previous.number if previous is not None else 0) + 1
+    # Claim the order first, in the transaction that inserts the attempt: refused if the
+    # order was closed (or ran out of time) meanwhile, and a close racing us sees the
+    # version move and loses (see ``transitions.close_order``). Never both.
+    still_open = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.status == OrderStatus.OPEN, Order.expires_at > now)
+        .values(version=Order.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if still_open != 1:
+        db.session.rollback()
+        return None
     attempt = PaymentAttempt(
         order_id=order.id, number=number, midtrans_order_id=f"{order.reference}-{number}", method=method,
         environment=environment, status=PaymentStatus.PENDING, gross_amount=order.total_amount,

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import OperationalError
 
 from checkout import audit
@@ -29,6 +29,7 @@ from checkout.outbox.events import emit
 from checkout.payments.states import (
     GAVE_UP,
     LIVE,
+    LIVE_VALUES,
     MONEY_RECEIVED,
     OrderStatus,
     PaymentStatus,
@@ -297,16 +298,26 @@ def _update_order(order: Order, attempt: PaymentAttempt, before, after, values: 
 
 
 def close_order(order_id: int, status: OrderStatus, *, actor: str, reason: str | None = None) -> bool:
-    """Give an open order up (expired or cancelled). Commits; True if this call did it.
+    """Give an open order with no live attempt up (expired or cancelled). Commits; True if
+    this call did it.
 
-    Conditional on the order still being open, so a payment that lands at the same moment
-    wins and the close becomes a no-op; money arriving later is ``paid_late``.
+    Loses to anything that touched the order since it looked: a payment landing at the
+    same moment (money arriving later is ``paid_late``), and a new attempt being opened
+    (``checkout_flow.open_attempt`` bumps the order's version in the transaction that
+    inserts it). The check and the write are two statements joined by the version, so
+    on PostgreSQL the write re-checks the row a concurrent opener just committed, and on
+    SQLite the write transaction sees it; an expired order never keeps a payable attempt.
     """
     if status not in (O.EXPIRED, O.CANCELLED):
         raise ValueError("orders close as expired or cancelled")
+    live_attempt = exists().where(PaymentAttempt.order_id == Order.id, PaymentAttempt.status.in_(LIVE_VALUES))
+    seen = db.session.scalar(select(Order.version).where(Order.id == order_id, Order.status == O.OPEN, ~live_attempt))
+    if seen is None:
+        db.session.rollback()
+        return False
     now = utcnow()
     rows = db.session.execute(
-        update(Order).where(Order.id == order_id, Order.status == O.OPEN)
+        update(Order).where(Order.id == order_id, Order.status == O.OPEN, Order.version == seen)
         .values(status=status, closed_at=now, version=Order.version + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
