@@ -94,6 +94,7 @@ class BaseConfig:
     RECONCILE_MAX_INTERVAL_SECONDS = 900
     RECONCILE_UNANSWERED_AFTER_SECONDS = 60
     RECONCILE_EXPIRY_GRACE_SECONDS = 60
+    RECONCILE_STUCK_PENDING_SECONDS = 600  # still pending this long past expiry: expire it at Midtrans
 
     # Midtrans. With no server key anywhere the app talks to its own simulator.
     MIDTRANS_ENV: str | None = None
