@@ -17,11 +17,11 @@ from checkout.api import auth, bp, idempotency, validation
 from checkout.api.errors import ApiError
 from checkout.api.openapi import document
 from checkout.api.return_urls import is_allowed
-from checkout.errors import InvalidRequest, NotAllowed, NotFound
+from checkout.errors import InvalidRequest, NotFound
 from checkout.extensions import db
-from checkout.models import Order, PaymentAttempt
+from checkout.models import Order
 from checkout.payments import cancellation, orders, refunds
-from checkout.payments.states import MONEY_RECEIVED, OrderStatus
+from checkout.payments.states import OrderStatus
 from checkout.sessions_view import session_representation
 
 DEFAULT_PAGE = 20
@@ -89,15 +89,7 @@ def list_sessions():
 def cancel_session(session_id: str):
     reason = validation.parse_cancel(validation.json_body(allow_empty=True))
     order = _find(session_id)
-    if order.status == OrderStatus.CANCELLED:
-        return jsonify(session_representation(order))
-    if order.status != OrderStatus.OPEN:
-        raise NotAllowed(f"A {order.status} session cannot be cancelled.", code="session_not_cancellable")
-    cancelled = cancellation.cancel_order(order, actor=auth.caller().actor, reason=reason or "cancelled over the API")
-    db.session.refresh(order)
-    if not cancelled and order.status != OrderStatus.CANCELLED:
-        # The customer paid (or it expired) while we were cancelling; payment always wins.
-        raise NotAllowed(f"The session became {order.status} and was not cancelled.", code="session_not_cancellable")
+    cancellation.cancel_open_order(order, actor=auth.caller().actor, reason=reason or "cancelled over the API")
     return jsonify(session_representation(order))
 
 
@@ -107,15 +99,10 @@ def cancel_session(session_id: str):
 def refund_session(session_id: str):
     wanted = validation.parse_refund(validation.json_body(allow_empty=True))
     order = _find(session_id)
-    attempt = _refundable_attempt(order)
-    rules = refunds.eligibility(attempt)
-    if not rules.allowed:
-        raise NotAllowed(rules.reason, code="not_refundable")
-    amount = wanted.amount if wanted.amount is not None else rules.remaining
     caller = auth.caller()
     refund_key = _refund_key(caller.id)
-    refunds.refund(attempt.id, amount=amount, reason=wanted.reason or "refund requested over the API",
-                   actor=caller.actor, refund_key=refund_key)
+    amount = refunds.refund_order(order, amount=wanted.amount, reason=wanted.reason or "refund requested over the API",
+                                  actor=caller.actor, refund_key=refund_key)
     db.session.refresh(order)
     return jsonify({"object": "refund", "amount": amount, "refund_key": refund_key,
                     "session": session_representation(order)}), 201
@@ -159,18 +146,6 @@ def _check_methods(requested: list[str] | None) -> None:
         raise InvalidRequest("None of the requested payment methods is enabled in this shop.",
                              code="methods_unavailable",
                              fields={"allowed_methods": "Enabled: " + (", ".join(sorted(enabled)) or "none") + "."})
-
-
-def _refundable_attempt(order: Order) -> PaymentAttempt:
-    """The payment holding the money: the first one received that still has some left."""
-    received = [a for a in order.attempts if a.status in MONEY_RECEIVED]
-    if not received:
-        raise NotAllowed("Only paid sessions can be refunded.", code="not_refundable")
-    received.sort(key=lambda a: (a.paid_at is None, a.paid_at, a.id))
-    for attempt in received:
-        if refunds.eligibility(attempt).remaining > 0:
-            return attempt
-    return received[0]
 
 
 def _refund_key(api_key_id: int) -> str | None:

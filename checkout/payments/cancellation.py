@@ -51,3 +51,21 @@ def cancel_order(order: Order, *, actor: str, reason: str | None = None) -> bool
     if order.status != OrderStatus.OPEN:
         return False
     return close_order(order.id, OrderStatus.CANCELLED, actor=actor, reason=reason)
+
+
+def cancel_open_order(order: Order, *, actor: str, reason: str) -> bool:
+    """Cancel an order for the shop's backend. Commits. True if this call cancelled it,
+    False if it was cancelled already (a retry is not an error).
+
+    Raises NotAllowed when the order is not open, or when a payment (or its expiry) won
+    the race with the cancellation: payment always wins.
+    """
+    if order.status == OrderStatus.CANCELLED:
+        return False
+    if order.status != OrderStatus.OPEN:
+        raise NotAllowed(f"A {order.status} session cannot be cancelled.", code="session_not_cancellable")
+    cancelled = cancel_order(order, actor=actor, reason=reason)
+    db.session.refresh(order)
+    if not cancelled and order.status != OrderStatus.CANCELLED:
+        raise NotAllowed(f"The session became {order.status} and was not cancelled.", code="session_not_cancellable")
+    return cancelled
