@@ -9,6 +9,7 @@ from checkout.errors import NotAllowed, PaymentUnavailable
 from checkout.extensions import db
 from checkout.midtrans.errors import GatewayRejected, GatewayUnavailable
 from checkout.models import Order, PaymentAttempt
+from checkout.payments.gateway_answers import apply_checked
 from checkout.payments.states import LIVE, LIVE_VALUES, OrderStatus
 from checkout.payments.transitions import GatewayReport, TransitionResult, apply_gateway_status, close_order
 
@@ -29,10 +30,14 @@ def cancel_attempt(attempt: PaymentAttempt, *, actor: str) -> TransitionResult:
         else:
             answer = gateway.cancel(attempt.midtrans_order_id)
     except GatewayRejected as exc:
-        if exc.code in ("412", "404"):
-            answer = gateway.status(attempt.midtrans_order_id) or {"transaction_status": "cancel"}
-        else:
+        if exc.code not in ("412", "404"):
             raise NotAllowed(exc.message, code=f"gateway_{exc.code}") from None
+        # Midtrans would not cancel (paid meanwhile, or gone): apply what it says now.
+        status = gateway.status(attempt.midtrans_order_id)
+        if status is not None:
+            checked = apply_checked(attempt, status, actor=actor)
+            return checked.result or TransitionResult(attempt.id, attempt.status, attempt.status, changed=False)
+        answer = {"transaction_status": "cancel"}
     except GatewayUnavailable:
         raise PaymentUnavailable(_("Midtrans could not be reached, so nothing was cancelled. Please try again.")) from None
     return apply_gateway_status(attempt.id, GatewayReport.from_payload(answer), actor=actor)

@@ -24,6 +24,7 @@ from checkout.extensions import db
 from checkout.midtrans.errors import GatewayAuthError, GatewayError, GatewayRejected
 from checkout.models import Order, PaymentAttempt
 from checkout.payments.cancellation import cancel_attempt
+from checkout.payments.gateway_answers import apply_checked
 from checkout.payments.states import LIVE, OrderStatus, PaymentStatus
 from checkout.payments.transitions import GatewayReport, TransitionResult, apply_gateway_status
 from checkout.timeutil import utcnow
@@ -184,7 +185,7 @@ def settle_stale_unanswered(attempt: PaymentAttempt, gateway, *, actor: str) -> 
         apply_gateway_status(attempt.id, GatewayReport(transaction_status="expire",
                                                        raw={"status_message": "never reached Midtrans"}), actor=actor)
     else:
-        apply_gateway_status(attempt.id, GatewayReport.from_payload(answer), actor=actor)
+        apply_checked(attempt, answer, actor=actor)
         db.session.refresh(attempt)
         if attempt.status in LIVE:
             cancel_attempt(attempt, actor=actor)
