@@ -14,19 +14,24 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from checkout import shop_settings
 from checkout.errors import InvalidRequest, PaymentUnavailable
 from checkout.extensions import db
+from checkout.midtrans.client import MidtransClient
 from checkout.midtrans.errors import GatewayAuthError, GatewayError, GatewayRejected
 from checkout.models import Order, PaymentAttempt
 from checkout.payments.cancellation import cancel_attempt
 from checkout.payments.gateway_answers import apply_checked
+from checkout.payments.method_rules import Offer, offer_for
 from checkout.payments.states import LIVE, OrderStatus, PaymentStatus
 from checkout.payments.transitions import GatewayReport, TransitionResult, apply_gateway_status
+from checkout.shop_settings import EffectiveSettings
 from checkout.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -190,6 +195,36 @@ def settle_stale_unanswered(attempt: PaymentAttempt, gateway, *, actor: str) -> 
         if attempt.status in LIVE:
             cancel_attempt(attempt, actor=actor)
     db.session.refresh(attempt)
+
+
+class Ready(NamedTuple):
+    settings: EffectiveSettings
+    offer: Offer  # what this order may be paid with
+    gateway: MidtransClient
+
+
+def ready_to_start(order: Order, method: str, now: datetime) -> Ready | None:
+    """What both methods check before touching an attempt.
+
+    None when the order can no longer be paid. Raises InvalidRequest when the method is
+    not offered for this order or its items cannot be sent, PaymentUnavailable when no
+    Midtrans client can be had (no key).
+    """
+    if not order_is_payable(order, now):
+        return None
+    settings = shop_settings.current()
+    offer = offer_for(order, settings)
+    if method == "qris" and not offer.qris:
+        raise InvalidRequest(offer.qris_reason or _("QRIS is not available for this payment."),
+                             code="method_unavailable")
+    if method == "snap" and not offer.snap:
+        raise InvalidRequest(offer.snap_reason or _("Other payment methods are not available for this payment."),
+                             code="method_unavailable")
+    check_items(order)
+    try:
+        return Ready(settings, offer, shop_settings.gateway())
+    except GatewayError as error:
+        raise unavailable(error) from None
 
 
 def order_is_payable(order: Order, now: datetime) -> bool:

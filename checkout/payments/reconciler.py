@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, or_, select
 
 from checkout import audit, shop_settings
 from checkout.extensions import db

@@ -9,15 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
-
-from checkout import shop_settings
-from checkout.errors import InvalidRequest
 from checkout.midtrans.errors import GatewayError, GatewayRejected
 from checkout.models import Order, PaymentAttempt
 from checkout.payments import checkout_flow as flow
 from checkout.payments.gateway_answers import apply_checked
-from checkout.payments.method_rules import offer_for
 from checkout.payments.transitions import GatewayReport, apply_gateway_status
 from checkout.sessions_view import checkout_url
 from checkout.timeutil import gateway_time, utcnow
@@ -33,18 +28,10 @@ def start_snap(order: Order, *, actor: str = "customer") -> PaymentAttempt | Non
     ``InvalidRequest`` (refused) or ``PaymentUnavailable`` (Midtrans unreachable).
     """
     now = utcnow()
-    if not flow.order_is_payable(order, now):
+    ready = flow.ready_to_start(order, "snap", now)
+    if ready is None:
         return None
-    settings = shop_settings.current()
-    offer = offer_for(order, settings)
-    if not offer.snap:
-        raise InvalidRequest(offer.snap_reason or _("Other payment methods are not available for this payment."),
-                             code="method_unavailable")
-    flow.check_items(order)
-    try:
-        gateway = shop_settings.gateway()
-    except GatewayError as error:
-        raise flow.unavailable(error) from None
+    settings, offer, gateway = ready
 
     attempt = flow.latest_attempt(order.id)
     if flow.is_live(attempt):
