@@ -6,7 +6,7 @@ Contracts (each also works without JavaScript: forms POST and 303 back to the pa
                                        htmx says it shows KEY and nothing changed; the
                                        whole page without HX-Request. Not rate limited.
 * ``POST /pay/<id>/qris``              show the live QR, or charge a new one.
-* ``POST /pay/<id>/row``              send the customer to Snap (HX-Redirect or 303).
+* ``POST /pay/<id>/snap``            send the customer to Snap (HX-Redirect or 303).
 * ``POST /pay/<id>/cancel``            cancel at Midtrans and here; then the shop's cancel_url.
 * ``GET  /pay/<id>/return``            Snap's finish URL: its query is ignored; 303 to the page.
 * ``GET  /pay/<id>/attempts/<n>/qr.png`` the QR picture.

@@ -11,9 +11,7 @@ import requests
 from checkout.extensions import db
 from checkout.models import AuditEvent, Notification, Order, OutboxEvent, PaymentAttempt
 from checkout.timeutil import utcnow
-from tests.conftest import SIMULATOR_TEST_CONFIG
 from tests.factories import make_order
-from tests.support.live_server import reserve_server, start
 
 FINISHED = {"delivered", "failed", "dropped", "no_url"}
 
@@ -93,19 +91,9 @@ def test_dropped_notifications_are_completed_by_the_reconciler(live_app):
 
 
 @pytest.fixture
-def prompt_live_app(make_app, tmp_path):
+def prompt_live_app(make_live_app):
     """The product on a real socket with a one-second status-check interval (10 in production)."""
-    server = reserve_server()
-    url = f"http://127.0.0.1:{server.server_port}"
-    application = make_app(
-        PUBLIC_URL=url, SIMULATOR_MOUNTED=True, STATUS_CHECK_INTERVAL_SECONDS=1,
-        SIMULATOR_CONFIG={"SIMULATOR_DATABASE": str(tmp_path / "simulator.sqlite3"), **SIMULATOR_TEST_CONFIG},
-    )
-    live = start(server, application)
-    live.app = application
-    yield live
-    live.stop()
-    application.extensions["simulator"].extensions["midtrans_simulator"].stop()
+    return make_live_app(STATUS_CHECK_INTERVAL_SECONDS=1)
 
 
 def test_a_lost_settlement_after_a_pending_notification_is_found_by_the_poll(prompt_live_app):

@@ -33,6 +33,18 @@ STATUSES = [
 PAID_ORDER = {OrderStatus.PAID, OrderStatus.PAID_LATE, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED}
 
 
+def assert_never_backwards(histories) -> None:
+    """Nothing leaves the money states, returns to pending, or leaves ``refunded``."""
+    for states in histories:
+        for before, after in zip(states, states[1:]):
+            if before in MONEY_RECEIVED:
+                assert after in MONEY_RECEIVED, (before, after)
+            if before != PaymentStatus.PENDING:
+                assert after != PaymentStatus.PENDING, (before, after)
+            if before == PaymentStatus.REFUNDED:
+                assert after == PaymentStatus.REFUNDED
+
+
 class PaymentMachine(RuleBasedStateMachine):
     """One order with two attempts (so a second payment can land), fed reports."""
 
@@ -95,15 +107,7 @@ class PaymentMachine(RuleBasedStateMachine):
         # Paid at most once.
         assert OutboxEvent.query.filter_by(order_id=self.order_id, type="checkout.session.paid").count() <= 1
 
-        # Never backwards.
-        for states in self.history.values():
-            for before, after in zip(states, states[1:]):
-                if before in MONEY_RECEIVED:
-                    assert after in MONEY_RECEIVED, (before, after)
-                if before != PaymentStatus.PENDING:
-                    assert after != PaymentStatus.PENDING, (before, after)
-                if before == PaymentStatus.REFUNDED:
-                    assert after == PaymentStatus.REFUNDED
+        assert_never_backwards(self.history.values())
 
         # Refunded never exceeds paid; the order's sums are its attempts' sums.
         for attempt in attempts:
@@ -179,14 +183,7 @@ class PureMachine(RuleBasedStateMachine):
     @invariant()
     def invariants_hold(self):
         assert self.events.count("checkout.session.paid") <= 1
-        for states in self.history:
-            for before, after in zip(states, states[1:]):
-                if before in MONEY_RECEIVED:
-                    assert after in MONEY_RECEIVED, (before, after)
-                if before != PaymentStatus.PENDING:
-                    assert after != PaymentStatus.PENDING, (before, after)
-                if before == PaymentStatus.REFUNDED:
-                    assert after == PaymentStatus.REFUNDED
+        assert_never_backwards(self.history)
         for attempt in self.attempts:
             assert 0 <= attempt.refunded_amount <= (attempt.paid_amount or 0)
         money = [attempt for attempt in self.attempts if attempt.status in MONEY_RECEIVED]
