@@ -11,6 +11,8 @@ what the pure decision says) and against the pure decision alone
 """
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
@@ -45,10 +47,39 @@ def assert_never_backwards(histories) -> None:
                 assert after == PaymentStatus.REFUNDED
 
 
-class PaymentMachine(RuleBasedStateMachine):
-    """One order with two attempts (so a second payment can land), fed reports."""
+class Deliveries(RuleBasedStateMachine):
+    """Reports for one of two attempts, sent, re-sent and reordered; ``_apply`` is the
+    machine's own."""
 
     sent = Bundle("sent")
+    runs = itertools.count(1)  # transaction ids stay unique across examples
+
+    def __init__(self):
+        super().__init__()
+        self.run = next(self.runs)
+
+    @rule(target=sent, index=st.sampled_from([0, 1]), status=st.sampled_from(STATUSES),
+          refunded=st.one_of(st.none(), st.integers(min_value=0, max_value=2 * PRICE)))
+    def deliver(self, index, status, refunded):
+        transaction_status, fraud = status
+        report = GatewayReport(transaction_status=transaction_status, fraud_status=fraud,
+                               transaction_id=f"tx-{self.run}-{index}", payment_type="qris",
+                               gross_amount=PRICE, refunded_total=refunded,
+                               raw={"transaction_status": transaction_status})
+        self._apply(index, report)
+        return index, report
+
+    @rule(previous=sent)
+    def redeliver(self, previous):
+        """A duplicate, or (since others came after it) an out-of-order delivery."""
+        self._apply(*previous)
+
+    def _apply(self, index: int, report: GatewayReport) -> None:
+        raise NotImplementedError
+
+
+class PaymentMachine(Deliveries):
+    """One order with two attempts (so a second payment can land), fed reports."""
 
     def __init__(self):
         super().__init__()
@@ -76,22 +107,6 @@ class PaymentMachine(RuleBasedStateMachine):
         others = any(a.id != attempt_id and a.status in MONEY_RECEIVED for a in order.attempts)
         return facts, OrderFacts(OrderStatus(order.status), order.total_amount, order.paid_amount,
                                  order.refunded_amount, others)
-
-    @rule(target=sent, index=st.sampled_from([0, 1]), status=st.sampled_from(STATUSES),
-          refunded=st.one_of(st.none(), st.integers(min_value=0, max_value=2 * PRICE)))
-    def deliver(self, index, status, refunded):
-        transaction_status, fraud = status
-        report = GatewayReport(transaction_status=transaction_status, fraud_status=fraud,
-                               transaction_id=f"tx-{self.order_id}-{index}", payment_type="qris",
-                               gross_amount=PRICE, refunded_total=refunded,
-                               raw={"transaction_status": transaction_status})
-        self._apply(index, report)
-        return index, report
-
-    @rule(previous=sent)
-    def redeliver(self, previous):
-        """A duplicate, or (since others came after it) an out-of-order delivery."""
-        self._apply(*previous)
 
     @rule()
     def give_up_order(self):
@@ -124,14 +139,12 @@ class PaymentMachine(RuleBasedStateMachine):
             assert order.status in PAID_ORDER, order.status
 
 
-class PureMachine(RuleBasedStateMachine):
+class PureMachine(Deliveries):
     """The same game against ``decide`` alone: one order, two attempts, facts in memory.
 
     Outcomes are applied to the facts the way the writer applies them, so the decision's
     own bookkeeping (money, refunds, the order's totals and events) is what is checked.
     """
-
-    sent = Bundle("sent")
 
     def __init__(self):
         super().__init__()
@@ -160,19 +173,6 @@ class PureMachine(RuleBasedStateMachine):
             if decision.order_event:
                 self.events.append(decision.order_event)
         self.history[index].append(decision.after)
-
-    @rule(target=sent, index=st.sampled_from([0, 1]), status=st.sampled_from(STATUSES),
-          refunded=st.one_of(st.none(), st.integers(min_value=0, max_value=2 * PRICE)))
-    def deliver(self, index, status, refunded):
-        transaction_status, fraud = status
-        report = GatewayReport(transaction_status=transaction_status, fraud_status=fraud, gross_amount=PRICE,
-                               refunded_total=refunded)
-        self._apply(index, report)
-        return index, report
-
-    @rule(previous=sent)
-    def redeliver(self, previous):
-        self._apply(*previous)
 
     @rule()
     def give_up_order(self):
