@@ -44,9 +44,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from checkout import database, models  # noqa: F401  (pragmas; every table registered)
-    from checkout import error_pages, i18n, security, templating
+    from checkout import compression, error_pages, i18n, security, static_files, templating
     from checkout.extensions import babel, csrf, db, htmx, limiter, migrate
 
+    # First registered, so its after_request hook runs last (Flask runs them in reverse):
+    # it compresses the finished response.
+    compression.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
@@ -57,6 +60,7 @@ def _init_extensions(app: Flask) -> None:
     security.init_app(app)
     templating.init_app(app)
     error_pages.init_app(app)
+    static_files.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -17,7 +17,7 @@ from checkout.config import SIMULATOR_MOUNT
 from checkout.extensions import db
 from checkout.midtrans.client import Endpoints, MidtransClient
 from checkout.models import MidtransCredentials, ShopSettings
-from checkout.models.settings import DEFAULT_SNAP_METHODS
+from checkout.models.settings import APP_PAYMENT_METHODS, DEFAULT_SNAP_METHODS
 
 HOSTS = {
     "sandbox": Endpoints("https://api.sandbox.midtrans.com", "https://app.sandbox.midtrans.com/snap/v1"),
@@ -38,6 +38,7 @@ class EffectiveSettings:
     order_expiry_minutes: int
     return_url_allowlist: tuple[str, ...]
     verify_with_status_api: bool
+    app_payments: tuple[str, ...]  # wallets offered as "Pay in the ... app" on phones
     merchant_id: str | None
     client_key: str | None
     server_key_source: str | None  # "environment" | "database" | "simulator" | None
@@ -127,6 +128,7 @@ def _compute() -> EffectiveSettings:
         order_expiry_minutes=row.order_expiry_minutes if row else 24 * 60,
         return_url_allowlist=allowlist,
         verify_with_status_api=verify,
+        app_payments=tuple(m for m in ((row.app_payments if row else None) or ()) if m in APP_PAYMENT_METHODS),
         merchant_id=config.get("MIDTRANS_MERCHANT_ID") or (creds.merchant_id if creds else None),
         client_key=config.get("MIDTRANS_CLIENT_KEY") or (creds.client_key if creds else None),
         server_key_source=key_source,

@@ -1,15 +1,14 @@
 """Jinja filters and globals shared by every template."""
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, url_for
+from flask import Flask, g, has_request_context
 from flask_babel import get_locale
 
 from checkout.money import format_rupiah
 from checkout.payments.labels import label, status_label
+from checkout.static_files import static_url
 from checkout.timeutil import format_jakarta
 
-# Must match package.json; the setup script installs exactly this build into static/vendor.
-HTMX_VERSION = "2.0.11"
 
 
 def init_app(app: Flask) -> None:
@@ -28,7 +27,7 @@ def init_app(app: Flask) -> None:
 
         return {
             "shop": _LazySettings(shop_settings.current),
-            "htmx_url": url_for("static", filename="vendor/htmx.min.js", v=HTMX_VERSION),
+            "htmx_url": static_url("vendor/htmx.min.js"),
         }
 
 

@@ -38,6 +38,11 @@ from checkout.payments.states import OrderStatus
 SNAP_METHOD_CHOICES = [C(code, lazy_label("method", code)) for code in (
     "credit_card", "gopay", "shopeepay", "other_qris", "bca_va", "bni_va", "bri_va", "permata_va", "echannel",
     "indomaret", "alfamart", "akulaku", "kredivo")]
+# E-wallet apps a phone customer can pay in directly (Core API charge + deeplink).
+APP_PAYMENT_CHOICES = [
+    C("gopay", _l("Pay in the GoPay app")),
+    C("shopeepay", _l("Pay in the ShopeePay app")),
+]
 ENVIRONMENT_LABELS = {
     "simulator": _l("Simulator (no real money)"),
     "sandbox": _l("Sandbox (Midtrans test account)"),
@@ -144,6 +149,7 @@ class SettingsForm(TranslatedForm):
     qris_enabled = BooleanField(_l("QRIS on our own page"))
     snap_enabled = BooleanField(_l("Midtrans Snap (cards, virtual accounts, e-wallets, stores)"))
     snap_methods = MultiCheckboxField(_l("Methods offered in Snap"), choices=SNAP_METHOD_CHOICES)
+    app_payments = MultiCheckboxField(_l("App buttons on phones"), choices=APP_PAYMENT_CHOICES)
     qris_expiry_minutes = IntegerField(_l("QRIS expiry (minutes)"), validators=[NumberRange(min=1, max=120)])
     order_expiry_minutes = IntegerField(_l("Payment link expiry (minutes)"),
                                         validators=[NumberRange(min=1, max=MAX_ORDER_EXPIRY_MINUTES)])
@@ -173,6 +179,10 @@ class SettingsForm(TranslatedForm):
     def validate_snap_methods(self, field):
         unknown = set(field.data or ()) - {choice.value for choice in SNAP_METHOD_CHOICES}
         if unknown:
+            raise ValidationError(_l("Unknown method."))
+
+    def validate_app_payments(self, field):
+        if set(field.data or ()) - {choice.value for choice in APP_PAYMENT_CHOICES}:
             raise ValidationError(_l("Unknown method."))
 
     def validate_return_url_allowlist(self, field):

@@ -54,6 +54,7 @@ def _input(form: SettingsForm) -> SettingsInput:
         order_expiry_minutes=form.order_expiry_minutes.data,
         return_url_allowlist=form.allowlist(),
         verify_with_status_api=form.verify_choice(),
+        app_payments=tuple(form.app_payments.data or ()),
         keys=keys,
         daily_summary=bool(form.daily_summary.data),
     )

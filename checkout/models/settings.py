@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String, Text
+from sqlalchemy import Boolean, Integer, String, Text, text
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from checkout.extensions import db
 from checkout.timeutil import utcnow
 
+APP_PAYMENT_METHODS = ("gopay", "shopeepay")
 DEFAULT_SNAP_METHODS = [
     "credit_card", "gopay", "shopeepay", "bca_va", "bni_va", "bri_va",
     "permata_va", "echannel", "indomaret", "alfamart",
@@ -34,6 +35,9 @@ class ShopSettings(db.Model):
     verify_with_status_api: Mapped[bool | None] = mapped_column(Boolean)  # None: by environment
     # The owner's daily summary (checkout/admin/services/daily_summary.py): off until asked for.
     daily_summary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # E-wallet apps ("gopay", "shopeepay") offered as "Pay in the ... app" on phones: a Core
+    # API charge whose deeplink opens the app on the phone that shows the checkout.
+    app_payments: Mapped[list] = mapped_column(db.JSON, default=list, server_default=text("'[]'"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

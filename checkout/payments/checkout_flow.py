@@ -32,7 +32,7 @@ from checkout.payments.method_rules import Offer, offer_for
 from checkout.payments.states import LIVE, OrderStatus, PaymentStatus
 from checkout.payments.transitions import GatewayReport, TransitionResult, apply_gateway_status
 from checkout.shop_settings import EffectiveSettings
-from checkout.timeutil import utcnow
+from checkout.timeutil import gateway_time, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +263,14 @@ def customer_details(order: Order) -> dict | None:
     if order.customer_phone:
         details["phone"] = order.customer_phone
     return details or None
+
+
+def custom_expiry(attempt: PaymentAttempt) -> dict:
+    """Midtrans's ``custom_expiry`` for the attempt's own window (from the row, so a retry
+    sends the same): whole minutes where they fit, else seconds."""
+    seconds = max(1, round((attempt.expires_at - attempt.created_at).total_seconds()))
+    duration, unit = (seconds // 60, "minute") if seconds % 60 == 0 else (seconds, "second")
+    return {"order_time": gateway_time(attempt.created_at), "expiry_duration": duration, "unit": unit}
 
 
 def transaction_details(attempt: PaymentAttempt) -> dict:

@@ -6,7 +6,7 @@ a message the customer can read, instead of creating an attempt Midtrans would f
 ``Order.allowed_methods`` (set by the API) narrows what the shop settings enable. Each
 entry is ``"qris"`` (the inline QR), ``"snap"`` (every Snap method the settings enable)
 or the name of one Snap method (``"gopay"``, ``"bca_va"``...): Snap then offers only
-those.
+those. The same wallet names allow the "Pay in the app" buttons the settings enable.
 """
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ class Offer:
     qris_reason: str | None
     snap_methods: tuple[str, ...]
     snap_reason: str | None
+    # Wallet apps ("gopay", "shopeepay") the customer may pay in directly from this phone.
+    apps: tuple[str, ...] = ()
 
     @property
     def snap(self) -> bool:
@@ -74,4 +76,6 @@ def offer_for(order, settings) -> Offer:
         snap_methods = tuple(m for m in candidates if within(amount, SNAP_LIMITS.get(m, (1, None))))
         if candidates and not snap_methods:
             snap_reason = str(_l("None of the other payment methods accepts this amount."))
-    return Offer(qris=qris, qris_reason=qris_reason, snap_methods=snap_methods, snap_reason=snap_reason)
+    apps = tuple(m for m in getattr(settings, "app_payments", ())
+                 if (allowed is None or m in allowed) and within(amount, SNAP_LIMITS[m]))
+    return Offer(qris=qris, qris_reason=qris_reason, snap_methods=snap_methods, snap_reason=snap_reason, apps=apps)

@@ -17,7 +17,7 @@ from checkout.models import Order, PaymentAttempt
 from checkout.payments import checkout_flow as flow
 from checkout.payments.cancellation import cancel_attempt
 from checkout.payments.qr_image import render_png
-from checkout.timeutil import gateway_time, parse_gateway_time, utcnow
+from checkout.timeutil import parse_gateway_time, utcnow
 
 
 def start_qris(order: Order, *, actor: str = "customer") -> PaymentAttempt | None:
@@ -51,7 +51,7 @@ def start_qris(order: Order, *, actor: str = "customer") -> PaymentAttempt | Non
         if flow.is_live(attempt):
             return attempt if flow.is_answered(attempt) else None
 
-    expires_at = now + timedelta(seconds=_expiry_seconds(settings, order, now))
+    expires_at = now + timedelta(seconds=expiry_seconds(settings, order, now))
     attempt = flow.open_attempt(order, "qris", previous=attempt, environment=settings.environment, now=now,
                                 expires_at=expires_at)
     if attempt is None:
@@ -59,7 +59,7 @@ def start_qris(order: Order, *, actor: str = "customer") -> PaymentAttempt | Non
     return _charge(attempt, order, gateway, actor)
 
 
-def _expiry_seconds(settings, order: Order, now: datetime) -> int:
+def expiry_seconds(settings, order: Order, now: datetime) -> int:
     """The QR's lifetime: the owner's minutes (or the testing override in seconds),
     never past the order's own expiry."""
     seconds = current_app.config.get("QRIS_EXPIRY_SECONDS") or settings.qris_expiry_minutes * 60
@@ -69,13 +69,11 @@ def _expiry_seconds(settings, order: Order, now: datetime) -> int:
 
 def charge_payload(attempt: PaymentAttempt, order: Order) -> dict:
     """The Core API charge. Built from the attempt row alone, so a retry sends the same."""
-    seconds = max(1, round((attempt.expires_at - attempt.created_at).total_seconds()))
-    duration, unit = (seconds // 60, "minute") if seconds % 60 == 0 else (seconds, "second")
     payload = {
         "payment_type": "qris",
         "transaction_details": flow.transaction_details(attempt),
         "item_details": flow.item_details(order),
-        "custom_expiry": {"order_time": gateway_time(attempt.created_at), "expiry_duration": duration, "unit": unit},
+        "custom_expiry": flow.custom_expiry(attempt),
         "qris": {"acquirer": "gopay"},
     }
     customer = flow.customer_details(order)
@@ -130,7 +128,7 @@ def _recover_taken(attempt: PaymentAttempt, order: Order, gateway, actor: str) -
         return flow.winner_after_race(order)
     settings = shop_settings.current()
     fresh = flow.open_attempt(order, "qris", previous=attempt, environment=settings.environment, now=now,
-                              expires_at=now + timedelta(seconds=_expiry_seconds(settings, order, now)))
+                              expires_at=now + timedelta(seconds=expiry_seconds(settings, order, now)))
     if fresh is None:
         return flow.winner_after_race(order)
     return _charge(fresh, order, gateway, actor, depth=1)

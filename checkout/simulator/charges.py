@@ -167,7 +167,8 @@ def _build_gopay(conn, body, order, ctx, transaction_id) -> Built:
             {"name": "get-status", "method": "GET", "url": ctx.link("core.status", ident=transaction_id)},
             {"name": "cancel", "method": "POST", "url": ctx.link("core.cancel", ident=transaction_id)},
         ]},
-        private={"qr_string": payload, "callback_url": _section(body, "gopay").get("callback_url")},
+        private={"qr_string": payload, "callback_url": _section(body, "gopay").get("callback_url"),
+                 "merchant_name": ctx.merchant_name},
     )
 
 
@@ -176,7 +177,8 @@ def _build_shopeepay(conn, body, order, ctx, transaction_id) -> Built:
         "pending", "ShopeePay transaction is created", default_expiry=15 * MINUTE,
         charge_fields={"actions": [{"name": "deeplink-redirect", "method": "GET",
                                     "url": ctx.link("pages.pay_page", transaction_id=transaction_id)}]},
-        private={"callback_url": _section(body, "shopeepay").get("callback_url")},
+        private={"callback_url": _section(body, "shopeepay").get("callback_url"),
+                 "merchant_name": ctx.merchant_name},
     )
 
 

@@ -5,13 +5,17 @@
   string, as on Midtrans's sandbox simulator, where you paste the ``generate-qr-code``
   URL. A GoPay transaction paid this way is reported as ``qris``.
 * ``/simulator/pay/<transaction_id>`` is where wallet deeplinks and pay-later redirects
-  land: the customer's app, reduced to "pay" and "decline".
+  land: the customer's app, reduced to the amount, the merchant and "Pay" / "Cancel".
+  Paying settles the transaction (the signed notification follows, as from Midtrans)
+  and, like the GoPay and ShopeePay apps, sends the customer to the charge's
+  ``callback_url``; cancelling leaves the transaction pending (the customer closed the
+  app) and goes back there too.
 """
 from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from . import clock, errors, ledger, notifications, operations, qris, runtime
 from .money import display
@@ -75,10 +79,43 @@ def _from_qr(text: str) -> tuple[ledger.Transaction | None, str]:
 
 @bp.get("/pay/<transaction_id>")
 def pay_page(transaction_id: str):
+    return _app_page(_pay_transaction(transaction_id))
+
+
+@bp.post("/pay/<transaction_id>/pay")
+def app_pay(transaction_id: str):
+    conn = runtime.db()
+    tx = _pay_transaction(transaction_id)
+    try:
+        tx = operations.settle(conn, tx, clock.now())
+    except errors.MidtransError:
+        return _app_page(tx, message=f"This payment cannot be made: it is {tx.status}."), 409
+    return _back_to_merchant(tx)
+
+
+@bp.post("/pay/<transaction_id>/cancel")
+def app_cancel(transaction_id: str):
+    return _back_to_merchant(_pay_transaction(transaction_id))
+
+
+def _pay_transaction(transaction_id: str) -> ledger.Transaction:
     conn = runtime.db()
     tx = ledger.get(conn, transaction_id)
     if tx is None:
         abort(404, "No such transaction.")
-    tx = operations.expire_if_due(conn, tx, clock.now())
-    return render_template("simulator/pay.html", tx=tx, amount=display(tx.gross_amount),
-                           callback_url=tx.private.get("callback_url"))
+    return operations.expire_if_due(conn, tx, clock.now())
+
+
+def _app_page(tx: ledger.Transaction, *, message: str | None = None):
+    return render_template("simulator/pay.html", tx=tx, amount=display(tx.gross_amount), message=message,
+                           merchant=tx.private.get("merchant_name") or runtime.settings().merchant_name,
+                           callback_url=_callback(tx))
+
+
+def _callback(tx: ledger.Transaction) -> str | None:
+    url = tx.private.get("callback_url")
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+
+
+def _back_to_merchant(tx: ledger.Transaction):
+    return redirect(_callback(tx) or url_for("pages.pay_page", transaction_id=tx.id), code=303)

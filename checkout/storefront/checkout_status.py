@@ -30,13 +30,15 @@ from checkout.timeutil import utcnow
 CHOOSE = "choose"                    # open, nothing live: pick a method
 QRIS = "qris"                        # a live QR to scan
 SNAP = "snap"                        # a live Snap payment, away at Midtrans
+APP = "app"                          # a live GoPay/ShopeePay charge, paid in the wallet's app
 UNANSWERED = "unanswered"            # a live attempt Midtrans has not answered (yet)
 ATTEMPT_EXPIRED = "attempt_expired"  # the QR (or Snap page) expired: offer a new one
 ATTEMPT_FAILED = "attempt_failed"    # refused or denied: offer to try again
 PAID = "paid"
 CANCELLED = "cancelled"
 EXPIRED = "expired"                  # the order itself expired
-POLLING = frozenset({QRIS, SNAP, UNANSWERED})
+POLLING = frozenset({QRIS, SNAP, APP, UNANSWERED})
+APP_METHODS = frozenset({"gopay", "shopeepay"})
 
 PAID_ORDER = frozenset({OrderStatus.PAID, OrderStatus.PAID_LATE, OrderStatus.PARTIALLY_REFUNDED,
                         OrderStatus.REFUNDED})
@@ -210,7 +212,8 @@ def describe(row: Snapshot) -> CheckoutState:
         if row.answered_at is None:
             return CheckoutState(row, UNANSWERED)
         note = row.check_failures >= current_app.config["STATUS_CHECK_FAILURES_BEFORE_NOTE"]
-        return CheckoutState(row, QRIS if row.method == "qris" else SNAP, note)
+        kind = QRIS if row.method == "qris" else APP if row.method in APP_METHODS else SNAP
+        return CheckoutState(row, kind, note)
     if row.status in MONEY_VALUES:
         return CheckoutState(row, PAID)
     if row.status == PaymentStatus.EXPIRED:

@@ -1,6 +1,8 @@
 """Turning a checkout's state into what its templates need: texts, links, the offer."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import url_for
@@ -39,7 +41,17 @@ SNAP_LABELS = {
     "akulaku": "Akulaku",
     "kredivo": "Kredivo",
 }
-OFFER_KINDS = {cs.CHOOSE, cs.ATTEMPT_EXPIRED, cs.ATTEMPT_FAILED, cs.UNANSWERED, cs.QRIS, cs.SNAP}
+OFFER_KINDS = {cs.CHOOSE, cs.ATTEMPT_EXPIRED, cs.ATTEMPT_FAILED, cs.UNANSWERED, cs.QRIS, cs.SNAP, cs.APP}
+# Wallet apps a phone customer can pay in directly: the button's and the state's names.
+APP_NAMES = {"gopay": "GoPay", "shopeepay": "ShopeePay"}
+
+
+def qr_filename(shop_name: str, amount: int) -> str:
+    """The saved QR picture's name, e.g. ``qris-toko-budi-150000.png`` (ASCII only, so
+    every phone's gallery and every browser keeps it as is)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", shop_name).encode("ascii", "ignore")
+                  .decode().lower()).strip("-")[:40].strip("-")
+    return f"qris-{slug or 'shop'}-{int(amount)}.png"
 
 
 def with_session_id(url: str | None, public_id: str) -> str | None:
@@ -69,6 +81,8 @@ def payment_label(attempt) -> str:
         return ""
     if attempt.payment_type and attempt.payment_type in PAYMENT_TYPES:
         return str(PAYMENT_TYPES[attempt.payment_type])
+    if attempt.method in APP_NAMES:
+        return APP_NAMES[attempt.method]
     return "QRIS" if attempt.method == "qris" else str(_l("Midtrans payment page"))
 
 
@@ -105,14 +119,23 @@ def payment_context(state: cs.CheckoutState, *, notice: str | None = None, notic
         offer = offer_for(order, shop_settings.current())
         context["offer"] = offer
         context["snap_labels"] = ", ".join(str(SNAP_LABELS.get(m, m)) for m in offer.snap_methods)
+        context["app_actions"] = [(APP_NAMES[wallet], url_for("storefront.start_app", public_id=public_id,
+                                                              wallet=wallet)) for wallet in offer.apps]
         if state.kind == cs.QRIS:
             context["alternative"] = Offer(qris=False, qris_reason=None, snap_methods=offer.snap_methods, snap_reason=None)
+        elif state.kind == cs.APP:
+            context["alternative"] = Offer(qris=offer.qris, qris_reason=None, snap_methods=offer.snap_methods,
+                                           snap_reason=None)
+            context["app_name"] = APP_NAMES.get(attempt.method, "") if attempt is not None else ""
         elif state.kind == cs.SNAP:
             context["alternative"] = Offer(qris=offer.qris, qris_reason=None, snap_methods=(), snap_reason=None)
-    if state.kind == cs.QRIS and attempt is not None:
-        context["qr_src"] = url_for("storefront.qr_png", public_id=public_id, number=attempt.number)
+    if state.kind in (cs.QRIS, cs.APP) and attempt is not None:
         context["expires_iso"] = iso_utc(attempt.expires_at)
         context["now_iso"] = iso_utc(utcnow())
+    if state.kind == cs.QRIS and attempt is not None:
+        context["qr_src"] = url_for("storefront.qr_png", public_id=public_id, number=attempt.number)
+        context["qr_download"] = url_for("storefront.qr_download", public_id=public_id, number=attempt.number)
+        context["qr_filename"] = qr_filename(shop_settings.current().shop_name, attempt.gross_amount)
     if state.kind == cs.PAID:
         receipt = cs.receipt_attempt(state)
         context["receipt"] = receipt

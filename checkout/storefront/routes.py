@@ -9,7 +9,10 @@ Contracts (each also works without JavaScript: forms POST and 303 back to the pa
 * ``POST /pay/<id>/snap``            send the customer to Snap (HX-Redirect or 303).
 * ``POST /pay/<id>/cancel``            cancel at Midtrans and here; then the shop's cancel_url.
 * ``GET  /pay/<id>/return``            Snap's finish URL: its query is ignored; 303 to the page.
-* ``GET  /pay/<id>/attempts/<n>/qr.png`` the QR picture.
+* ``POST /pay/<id>/app/<wallet>``      pay in the GoPay/ShopeePay app: a plain form whose
+                                       303 sends the tapping browser to Midtrans's deeplink.
+* ``GET  /pay/<id>/attempts/<n>/qr.png`` the QR picture; ``.../qr-download.png`` the same
+                                       picture as a download named after the shop and amount.
 422 (refused), 429 (slow down) and 503 (Midtrans unavailable) answer with the same
 fragment carrying a notice, so htmx swaps it into the card.
 """
@@ -26,13 +29,15 @@ from checkout.models import Order, PaymentAttempt
 from checkout.storefront import checkout_status as cs
 from checkout.payments.cancellation import cancel_order
 from checkout.payments.qr_image import render_png
+from checkout.payments.app_checkout import start_app_payment
 from checkout.payments.qris_checkout import start_qris as start_qris_payment
 from checkout.payments.snap_checkout import start_snap as start_snap_payment
 from checkout.payments.transitions import RaceRetriesExhausted
 from checkout.storefront import bp
 from checkout.storefront.fast_poll import SNAPSHOT_KEY
 from checkout.storefront.limits import checkout_action, retry_after_seconds
-from checkout.storefront.presenter import payment_context, return_link
+from checkout import shop_settings
+from checkout.storefront.presenter import payment_context, qr_filename, return_link
 
 PAGE, FRAGMENT = "storefront/pay.html", "storefront/_payment.html"
 CUSTOMER = "customer"
@@ -119,6 +124,21 @@ def start_snap(public_id: str):
     return _after_action(public_id)
 
 
+@bp.post("/pay/<public_id>/app/<wallet>")
+@checkout_action
+def start_app(public_id: str, wallet: str):
+    order = _order_or_404(public_id)
+    try:
+        attempt = start_app_payment(order, wallet, actor=CUSTOMER)
+    except DomainError as error:
+        return _refused(public_id, error)
+    if attempt is not None and attempt.redirect_url:
+        # The form is a plain POST (no htmx), so this redirect continues the navigation the
+        # customer's tap started: phones open the wallet app from it.
+        return redirect_to(attempt.redirect_url)
+    return _after_action(public_id)
+
+
 @bp.post("/pay/<public_id>/cancel")
 @checkout_action
 def cancel(public_id: str):
@@ -148,10 +168,33 @@ def snap_return(public_id: str):
 
 @bp.get("/pay/<public_id>/attempts/<int:number>/qr.png")
 def qr_png(public_id: str, number: int):
+    png, _amount = _qr_picture(public_id, number)
+    return _png_response(png)
+
+
+@bp.get("/pay/<public_id>/attempts/<int:number>/qr-download.png")
+def qr_download(public_id: str, number: int):
+    """The same picture, saved to the phone's gallery so a wallet app can read it there."""
+    png, amount = _qr_picture(public_id, number)
+    response = _png_response(png)
+    response.headers.set("Content-Disposition", "attachment",
+                         filename=qr_filename(shop_settings.current().shop_name, amount))
+    return response
+
+
+def _png_response(png: bytes) -> Response:
+    response = Response(png, mimetype="image/png")
+    # One attempt's QR never changes; it may stay in this browser's cache, nowhere else.
+    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
+    return response
+
+
+def _qr_picture(public_id: str, number: int) -> tuple[bytes, int]:
+    """The attempt's QR PNG (drawn and stored on first use) and its amount; 404 if none."""
     if not cs.valid_public_id(public_id):
         abort(404)
     row = db.session.execute(
-        select(PaymentAttempt.id, PaymentAttempt.qr_string, PaymentAttempt.qr_png)
+        select(PaymentAttempt.id, PaymentAttempt.qr_string, PaymentAttempt.qr_png, PaymentAttempt.gross_amount)
         .join(Order, Order.id == PaymentAttempt.order_id)
         .where(Order.public_id == public_id, PaymentAttempt.number == number, PaymentAttempt.method == "qris")
     ).first()
@@ -164,10 +207,7 @@ def qr_png(public_id: str, number: int):
         db.session.execute(update(PaymentAttempt).where(PaymentAttempt.id == row.id, PaymentAttempt.qr_png.is_(None))
                            .values(qr_png=png).execution_options(synchronize_session=False))
         db.session.commit()
-    response = Response(png, mimetype="image/png")
-    # One attempt's QR never changes; it may stay in this browser's cache, nowhere else.
-    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
-    return response
+    return png, row.gross_amount
 
 
 @bp.errorhandler(429)

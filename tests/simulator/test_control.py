@@ -100,15 +100,28 @@ def test_gopay_paid_by_scanning_is_reported_as_qris(sim, receiver):
     assert receiver.wait(2)[1].json["payment_type"] == "qris"
 
 
-def test_deeplink_pay_page(sim):
-    answer = sim.charged(order("shopeepay", shopeepay={"callback_url": "https://shop.example/back"}))
+def test_deeplink_page_plays_the_wallet_app(sim):
+    back = "https://shop.example/pay/abc/return"
+    answer = sim.charged(order("shopeepay", shopeepay={"callback_url": back}))
     page = requests.get(answer["actions"][0]["url"], timeout=5)
-    after = submit(page, "Pay", follow=True)
-    assert "settlement" in after.text and "https://shop.example/back" in after.text
-    declined = sim.charged(order("gopay"))
-    deeplink = next(a["url"] for a in declined["actions"] if a["name"] == "deeplink-redirect")
-    submit(requests.get(deeplink, timeout=5), "Decline")
-    assert sim.status(declined["order_id"])["transaction_status"] == "deny"
+    assert page.status_code == 200
+    assert "Rp" in page.text and "150.000" in page.text and "Midtrans Simulator" in page.text  # amount, merchant
+    paid = submit(page, "Pay")
+    assert (paid.status_code, paid.headers["Location"]) == (303, back)
+    assert sim.status(answer["order_id"])["transaction_status"] == "settlement"
+    assert "Return to the merchant" in requests.get(answer["actions"][0]["url"], timeout=5).text
+
+
+def test_cancelling_in_the_app_returns_without_paying(sim):
+    back = "https://shop.example/pay/abc/return"
+    answer = sim.charged(order("gopay", gopay={"enable_callback": True, "callback_url": back}))
+    deeplink = next(a["url"] for a in answer["actions"] if a["name"] == "deeplink-redirect")
+    left = submit(requests.get(deeplink, timeout=5), "Cancel")
+    assert (left.status_code, left.headers["Location"]) == (303, back)
+    assert sim.status(answer["order_id"])["transaction_status"] == "pending"
+    sim.settle(answer["order_id"])
+    again = requests.post(deeplink + "/pay", allow_redirects=False, timeout=5)
+    assert again.status_code == 409 and "settlement" in again.text
 
 
 def test_control_json_never_redirects_off_site(sim):

@@ -17,7 +17,7 @@ from checkout.config import ENVIRONMENTS, GATEWAY_ENVIRONMENTS
 from checkout.errors import InvalidRequest
 from checkout.extensions import db
 from checkout.models import MidtransCredentials, ShopSettings
-from checkout.models.settings import DEFAULT_SNAP_METHODS
+from checkout.models.settings import APP_PAYMENT_METHODS, DEFAULT_SNAP_METHODS
 
 KEY_ENVIRONMENTS = ("sandbox", "production")
 
@@ -45,6 +45,7 @@ class SettingsInput:
     order_expiry_minutes: int
     return_url_allowlist: tuple[str, ...]
     verify_with_status_api: bool | None
+    app_payments: tuple[str, ...] = ()
     keys: dict[str, KeysInput] = field(default_factory=dict)
     daily_summary: bool = False
 
@@ -117,6 +118,7 @@ def form_defaults() -> dict:
         "return_url_allowlist": "\n".join(row.return_url_allowlist or ()) if row else "",
         "verify_with_status_api": {True: "on", False: "off"}.get(verify, "default"),
         "daily_summary": bool(row.daily_summary) if row else False,
+        "app_payments": list((row.app_payments or ()) if row else ()),
     }
     for environment in KEY_ENVIRONMENTS:
         creds = db.session.get(MidtransCredentials, environment)
@@ -192,6 +194,7 @@ def _write(data: SettingsInput) -> list[str]:
         "return_url_allowlist": list(data.return_url_allowlist),
         "verify_with_status_api": data.verify_with_status_api,
         "daily_summary": data.daily_summary,
+        "app_payments": [m for m in APP_PAYMENT_METHODS if m in data.app_payments],
     }
     for name, value in values.items():
         if getattr(row, name) != value:
