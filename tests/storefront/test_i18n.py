@@ -55,6 +55,7 @@ CUSTOMER_FACING = [
     "checkout/storefront/*.py", "checkout/error_pages.py", "checkout/payments/method_rules.py",
     "checkout/payments/checkout_flow.py", "checkout/payments/qris_checkout.py",
     "checkout/payments/snap_checkout.py", "checkout/payments/cancellation.py",
+    "checkout/payments/app_checkout.py", "checkout/receipt_mail.py", "templates/mail/*.html", "templates/mail/*.txt",
 ]
 
 
@@ -72,7 +73,7 @@ def test_every_customer_string_has_an_indonesian_translation():
     found, missing = 0, set()
     for pattern in CUSTOMER_FACING:
         for path in root.glob(pattern):
-            method = "jinja2" if path.suffix == ".html" else "python"
+            method = "jinja2" if path.suffix in (".html", ".txt") else "python"
             for _line, message, _comments, _context in extract_from_file(method, str(path), keywords=keywords):
                 found += 1
                 if message not in translated:
