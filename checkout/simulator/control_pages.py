@@ -22,6 +22,7 @@ from .money import display
 
 bp = Blueprint("pages", __name__, url_prefix="/simulator")
 
+APP_NAMES = {"gopay": "GoPay", "shopeepay": "ShopeePay", "akulaku": "Akulaku", "kredivo": "Kredivo"}
 _QR_URL = re.compile(r"/v2/(?:qris|gopay)/([0-9a-fA-F-]{36})/qr-code")
 
 
@@ -107,7 +108,8 @@ def _pay_transaction(transaction_id: str) -> ledger.Transaction:
 
 
 def _app_page(tx: ledger.Transaction, *, message: str | None = None):
-    return render_template("simulator/pay.html", tx=tx, amount=display(tx.gross_amount), message=message,
+    app_name = APP_NAMES.get(tx.payment_type, tx.payment_type.title())
+    return render_template("simulator/pay.html", tx=tx, amount=display(tx.gross_amount), message=message, app_name=app_name,
                            merchant=tx.private.get("merchant_name") or runtime.settings().merchant_name,
                            callback_url=_callback(tx))
 

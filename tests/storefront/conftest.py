@@ -81,7 +81,14 @@ class FakeGateway:
             "qr_string": "00020101021226" + tx_id.replace("-", "") + "6304ABCD",
             "expiry_time": gateway_time(expiry)[:19],
         }
-        self.transactions[order_id] = {"answer": answer, "status": "pending", "idempotency_key": idempotency_key}
+        if payload["payment_type"] in ("gopay", "shopeepay"):
+            # Wallet charges answer with the app's deeplink instead of a QR string.
+            del answer["qr_string"]
+            answer.update(payment_type=payload["payment_type"], status_message="GoPay transaction is created",
+                          actions=[{"name": "deeplink-redirect", "method": "GET",
+                                    "url": f"https://wallet.example/app/{tx_id}"}])
+        self.transactions[order_id] = {"answer": answer, "status": "pending", "idempotency_key": idempotency_key,
+                                       "payment_type": answer["payment_type"]}
         return dict(answer)
 
     def create_snap(self, payload):
