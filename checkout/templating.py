@@ -27,7 +27,8 @@ def init_app(app: Flask) -> None:
 
         return {
             "shop": _LazySettings(shop_settings.current),
-            "htmx_url": static_url("vendor/htmx.min.js"),
+            # Pages only: e-mails are rendered outside a request, where no URL can be built.
+            "htmx_url": static_url("vendor/htmx.min.js") if has_request_context() else None,
         }
 
 

@@ -6,7 +6,8 @@ a message the customer can read, instead of creating an attempt Midtrans would f
 ``Order.allowed_methods`` (set by the API) narrows what the shop settings enable. Each
 entry is ``"qris"`` (the inline QR), ``"snap"`` (every Snap method the settings enable)
 or the name of one Snap method (``"gopay"``, ``"bca_va"``...): Snap then offers only
-those. The same wallet names allow the "Pay in the app" buttons the settings enable.
+those. "snap" and those wallet names also allow the "Pay in the ... app" buttons the
+settings enable.
 """
 from __future__ import annotations
 
@@ -76,6 +77,8 @@ def offer_for(order, settings) -> Offer:
         snap_methods = tuple(m for m in candidates if within(amount, SNAP_LIMITS.get(m, (1, None))))
         if candidates and not snap_methods:
             snap_reason = str(_l("None of the other payment methods accepts this amount."))
+    # An app payment is the wallet Snap would offer, paid without leaving the phone: allowed
+    # wherever Snap or that very wallet is.
     apps = tuple(m for m in getattr(settings, "app_payments", ())
-                 if (allowed is None or m in allowed) and within(amount, SNAP_LIMITS[m]))
+                 if (allowed is None or m in allowed or "snap" in allowed) and within(amount, SNAP_LIMITS[m]))
     return Offer(qris=qris, qris_reason=qris_reason, snap_methods=snap_methods, snap_reason=snap_reason, apps=apps)

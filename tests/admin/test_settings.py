@@ -205,3 +205,25 @@ def test_saving_forgets_the_cached_settings(app, owner):
 def test_keys_input_never_prints_the_server_key():
     keys = settings_store.KeysInput(server_key=SANDBOX_SERVER_KEY)
     assert SANDBOX_SERVER_KEY not in repr(keys) and SANDBOX_SERVER_KEY not in str(keys)
+
+
+def test_app_buttons_are_off_until_the_owner_turns_them_on(admin, app):
+    page = admin.get("/admin/settings").data.decode()
+    assert '<input id="app_payments-0" name="app_payments" type="checkbox" value="gopay">' in page
+    assert "App buttons on phones" in page
+    with app.app_context():
+        assert shop_settings.current().app_payments == ()
+    assert _save(admin, app_payments=["shopeepay", "gopay"]).status_code == 303
+    assert _row(app).app_payments == ["gopay", "shopeepay"]
+    with app.app_context():
+        assert shop_settings.current().app_payments == ("gopay", "shopeepay")
+    page = admin.get("/admin/settings").data.decode()
+    assert '<input checked id="app_payments-0" name="app_payments" type="checkbox" value="gopay">' in page
+    assert _save(admin, app_payments=None).status_code == 303
+    assert _row(app).app_payments == []
+
+
+def test_unknown_app_buttons_are_refused(admin, app):
+    response = _save(admin, app_payments=["ovo"])
+    assert response.status_code == 422
+    assert _row(app) is None or _row(app).app_payments == []

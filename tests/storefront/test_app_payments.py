@@ -51,6 +51,9 @@ def test_limits_and_allowed_methods_narrow_the_apps(client, apps_enabled, fake_g
     assert "/app/gopay" in html and "/app/shopeepay" not in html
     with pytest.raises(InvalidRequest):
         start_app_payment(only_gopay, "shopeepay")
+    assert "/app/" not in client.get(f"/pay/{make_order(allowed_methods=['qris']).public_id}").text
+    both = client.get(f"/pay/{make_order(allowed_methods=['qris', 'snap']).public_id}").text
+    assert "/app/gopay" in both and "/app/shopeepay" in both
 
 
 def test_recorded_before_the_call_with_its_own_order_id_and_key(apps_enabled, order, fake_gateway, app):
