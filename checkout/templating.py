@@ -10,7 +10,6 @@ from checkout.static_files import static_url
 from checkout.timeutil import format_jakarta
 
 
-
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["rupiah"] = format_rupiah
     app.jinja_env.filters["wib"] = format_jakarta

@@ -52,10 +52,7 @@ def start_app_payment(order: Order, wallet: str, *, actor: str = "customer") -> 
     if wallet not in APP_METHODS or wallet not in offer_for(order, settings).apps:
         raise InvalidRequest(_("This app cannot be used for this payment."), code="method_unavailable")
     flow.check_items(order)
-    try:
-        gateway = shop_settings.gateway()
-    except GatewayError as error:
-        raise flow.unavailable(error) from None
+    gateway = flow.gateway()
 
     attempt = flow.latest_attempt(order.id)
     if flow.is_live(attempt):

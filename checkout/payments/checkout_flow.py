@@ -168,6 +168,14 @@ def unavailable(error: GatewayError) -> PaymentUnavailable:
                               code="gateway_unavailable")
 
 
+def gateway():
+    """The Midtrans client for the settings in force; no usable key is "unavailable"."""
+    try:
+        return shop_settings.gateway()
+    except GatewayError as error:
+        raise unavailable(error) from None
+
+
 def switch_away(attempt: PaymentAttempt, *, actor: str) -> bool:
     """Cancel a live attempt of the other method before opening a new one.
 

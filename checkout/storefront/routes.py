@@ -22,21 +22,21 @@ from flask import Response, abort, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from checkout import shop_settings
 from checkout.errors import DomainError, PaymentUnavailable
 from checkout.extensions import db, limiter
 from checkout.htmx import is_fragment_request, no_change, redirect_to, render
 from checkout.models import Order, PaymentAttempt
-from checkout.storefront import checkout_status as cs
+from checkout.payments.app_checkout import start_app_payment
 from checkout.payments.cancellation import cancel_order
 from checkout.payments.qr_image import render_png
-from checkout.payments.app_checkout import start_app_payment
 from checkout.payments.qris_checkout import start_qris as start_qris_payment
 from checkout.payments.snap_checkout import start_snap as start_snap_payment
 from checkout.payments.transitions import RaceRetriesExhausted
 from checkout.storefront import bp
+from checkout.storefront import checkout_status as cs
 from checkout.storefront.fast_poll import SNAPSHOT_KEY
 from checkout.storefront.limits import checkout_action, retry_after_seconds
-from checkout import shop_settings
 from checkout.storefront.presenter import payment_context, qr_filename, return_link
 
 PAGE, FRAGMENT = "storefront/pay.html", "storefront/_payment.html"
