@@ -108,7 +108,10 @@ SCHEMAS: dict = {
     "Payment": {
         "type": ["object", "null"],
         "required": ["method", "payment_type", "transaction_id", "paid_at"],
-        "properties": {"method": {"type": "string", "enum": ["qris", "snap"]}, "payment_type": NULLABLE_STRING,
+        "properties": {"method": {"type": "string", "enum": ["qris", "snap", "gopay", "shopeepay"],
+                                  "description": "qris: our QR page; snap: Midtrans's page; gopay/shopeepay: the "
+                                                 "wallet's app opened from the customer's phone."},
+                       "payment_type": NULLABLE_STRING,
                        "transaction_id": NULLABLE_STRING, "paid_at": {"type": ["string", "null"], "format": "date-time"}},
     },
     "CheckoutSession": {

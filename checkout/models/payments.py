@@ -21,7 +21,8 @@ class PaymentAttempt(db.Model):
     number: Mapped[int] = mapped_column(Integer)
     # Our order reference + attempt number, so a new QR never collides with an old one.
     midtrans_order_id: Mapped[str] = mapped_column(String(50), unique=True)
-    method: Mapped[str] = mapped_column(String(16))  # "qris" (inline) or "snap" (redirect)
+    # "qris" (inline), "snap" (redirect) or "gopay"/"shopeepay" (the wallet app, by deeplink)
+    method: Mapped[str] = mapped_column(String(16))
     environment: Mapped[str] = mapped_column(String(16))  # simulator | sandbox | production
     status: Mapped[str] = mapped_column(String(24), default=PaymentStatus.PENDING, index=True)
     gross_amount: Mapped[int] = mapped_column(BigInteger)
@@ -46,6 +47,7 @@ class PaymentAttempt(db.Model):
     qr_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     va_numbers: Mapped[list | None] = mapped_column(db.JSON)
     snap_token: Mapped[str | None] = mapped_column(String(64))
+    # Where the customer goes to pay: the Snap page, or a wallet app's deeplink.
     redirect_url: Mapped[str | None] = mapped_column(Text)
 
     # Owner attention: "paid_late", "amount_mismatch", "reversed", "duplicate_payment".

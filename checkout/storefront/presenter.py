@@ -121,6 +121,8 @@ def payment_context(state: cs.CheckoutState, *, notice: str | None = None, notic
         context["snap_labels"] = ", ".join(str(SNAP_LABELS.get(m, m)) for m in offer.snap_methods)
         context["app_actions"] = [(APP_NAMES[wallet], url_for("storefront.start_app", public_id=public_id,
                                                               wallet=wallet)) for wallet in offer.apps]
+        if state.kind == cs.UNANSWERED and attempt is not None and attempt.method in APP_NAMES:
+            context["app_retry_action"] = url_for("storefront.start_app", public_id=public_id, wallet=attempt.method)
         if state.kind == cs.QRIS:
             context["alternative"] = Offer(qris=False, qris_reason=None, snap_methods=offer.snap_methods, snap_reason=None)
         elif state.kind == cs.APP:

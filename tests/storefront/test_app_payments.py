@@ -160,3 +160,14 @@ def test_an_order_id_taken_at_midtrans_ends_the_attempt(apps_enabled, order, fak
     assert refresh(attempt).status == PaymentStatus.CANCELLED
     fresh = start_app_payment(order, "gopay")
     assert fresh.number == 2 and fresh.redirect_url
+
+
+def test_try_again_while_midtrans_is_silent_is_a_plain_form_to_the_same_app(client, apps_enabled, order, pay_url,
+                                                                            fake_gateway):
+    fake_gateway.fail_next = [unavailable()]
+    assert client.post(f"{pay_url}/app/shopeepay").status_code == 503
+    page = client.get(pay_url).text
+    assert 'data-state="unanswered"' in page
+    form = page.split(f'<form class="method" method="post" action="{pay_url}/app/shopeepay"', 1)[1].split(">", 1)[0]
+    assert "hx-post" not in form
+    assert client.post(f"{pay_url}/app/shopeepay").status_code == 303
