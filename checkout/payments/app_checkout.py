@@ -23,6 +23,7 @@ from checkout.errors import InvalidRequest
 from checkout.extensions import db
 from checkout.midtrans.errors import GatewayError, GatewayInFlight, GatewayRejected
 from checkout.models import Order, PaymentAttempt
+from checkout.models.settings import APP_PAYMENT_METHODS
 from checkout.payments import checkout_flow as flow
 from checkout.payments.cancellation import cancel_attempt
 from checkout.payments.method_rules import offer_for
@@ -31,7 +32,6 @@ from checkout.payments.transitions import GatewayReport, apply_gateway_status
 from checkout.sessions_view import checkout_url
 from checkout.timeutil import parse_gateway_time, utcnow
 
-APP_METHODS = ("gopay", "shopeepay")
 DEEPLINK_ACTION = "deeplink-redirect"
 
 
@@ -49,7 +49,7 @@ def start_app_payment(order: Order, wallet: str, *, actor: str = "customer") -> 
     if not flow.order_is_payable(order, now):
         return None
     settings = shop_settings.current()
-    if wallet not in APP_METHODS or wallet not in offer_for(order, settings).apps:
+    if wallet not in APP_PAYMENT_METHODS or wallet not in offer_for(order, settings).apps:
         raise InvalidRequest(_("This app cannot be used for this payment."), code="method_unavailable")
     flow.check_items(order)
     gateway = flow.gateway()

@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, select
 
 from checkout.extensions import db
 from checkout.models import Order, PaymentAttempt
+from checkout.models.settings import APP_PAYMENT_METHODS
 from checkout.payments import status_sync
 from checkout.payments.status_sync import CheckOutcome
 from checkout.payments.states import LIVE_VALUES, MONEY_RECEIVED, OrderStatus, PaymentStatus
@@ -38,7 +39,7 @@ PAID = "paid"
 CANCELLED = "cancelled"
 EXPIRED = "expired"                  # the order itself expired
 POLLING = frozenset({QRIS, SNAP, APP, UNANSWERED})
-APP_METHODS = frozenset({"gopay", "shopeepay"})
+APP_METHODS = frozenset(APP_PAYMENT_METHODS)
 
 PAID_ORDER = frozenset({OrderStatus.PAID, OrderStatus.PAID_LATE, OrderStatus.PARTIALLY_REFUNDED,
                         OrderStatus.REFUNDED})
