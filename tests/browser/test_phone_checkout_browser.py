@@ -15,7 +15,7 @@ from sqlalchemy import select
 from checkout.extensions import db
 from checkout.models import PaymentAttempt, ShopSettings
 from checkout.payments.orders import NewItem, create_order
-from tests.browser.axe import assert_accessible
+from tests.browser.conftest import axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -96,7 +96,7 @@ def decode_png(data: bytes) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_save_qr_downloads_a_png_that_decodes_to_the_qr_string(shop, browser, tmp_path, lang):
+def test_save_qr_downloads_a_png_that_decodes_to_the_qr_string(shop, browser, tmp_path, lang, axe_source):
     public_id = new_order(shop)
     context, page = open_page(browser, shop, public_id, lang, PHONE)
     try:
@@ -106,7 +106,7 @@ def test_save_qr_downloads_a_png_that_decodes_to_the_qr_string(shop, browser, tm
         expect()(page.locator(".expiry__time")).to_have_text(re.compile(r"^1[45]:\d\d$"))
         for part in ("img.qr__image", "#payment .amount", "#payment .expiry"):
             assert inside_viewport(page, page.locator(part)), f"{part} is below the fold"
-        assert_accessible(page, f"(QR on a phone, {lang})")
+        assert axe_violations(page, axe_source) == [], f"(QR on a phone, {lang})"
 
         save = page.get_by_role("link", name=re.compile(TEXT[lang]["save"]))
         expect()(save).to_be_visible()
@@ -125,7 +125,7 @@ def test_save_qr_downloads_a_png_that_decodes_to_the_qr_string(shop, browser, tm
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_a_desktop_gets_the_qr_to_scan_without_phone_buttons(shop, browser, lang):
+def test_a_desktop_gets_the_qr_to_scan_without_phone_buttons(shop, browser, lang, axe_source):
     public_id = new_order(shop)
     context, page = open_page(browser, shop, public_id, lang, DESKTOP)
     try:
@@ -134,19 +134,19 @@ def test_a_desktop_gets_the_qr_to_scan_without_phone_buttons(shop, browser, lang
         show_qr(page, lang)
         expect()(page.locator("#summary")).to_have_attribute("open", "")  # wide screens keep it open
         expect()(page.get_by_role("link", name=re.compile(TEXT[lang]["save"]))).to_be_hidden()
-        assert_accessible(page, f"(QR on a desktop, {lang})")
+        assert axe_violations(page, axe_source) == [], f"(QR on a desktop, {lang})"
         assert page.problems == []
     finally:
         context.close()
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_gopay_deeplink_round_trip_through_the_simulator_ends_paid(shop, browser, lang):
+def test_gopay_deeplink_round_trip_through_the_simulator_ends_paid(shop, browser, lang, axe_source):
     public_id = new_order(shop)
     context, page = open_page(browser, shop, public_id, lang, PHONE)
     checkout = f"{shop.url}/pay/{public_id}"
     try:
-        assert_accessible(page, f"(choose on a phone, {lang})")
+        assert axe_violations(page, axe_source) == [], f"(choose on a phone, {lang})"
         page.get_by_role("button", name=re.compile(TEXT[lang]["gopay"])).click()
 
         # Midtrans's deeplink opened "the app": the simulator's page shows amount and merchant.
@@ -160,7 +160,7 @@ def test_gopay_deeplink_round_trip_through_the_simulator_ends_paid(shop, browser
         page.get_by_role("button", name="Cancel").click()
         page.wait_for_url(checkout, timeout=WAIT)
         expect()(page.get_by_role("heading", name=TEXT[lang]["finish"])).to_be_visible(timeout=WAIT)
-        assert_accessible(page, f"(waiting for the app, {lang})")
+        assert axe_violations(page, axe_source) == [], f"(waiting for the app, {lang})"
 
         page.get_by_role("link", name=TEXT[lang]["again"]).click()
         page.wait_for_url(deeplink, timeout=WAIT)
@@ -182,7 +182,7 @@ def pdf_pages(data: bytes) -> int:
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_the_receipt_prints_on_one_a4_page_or_a_58mm_roll(shop, browser, lang):
+def test_the_receipt_prints_on_one_a4_page_or_a_58mm_roll(shop, browser, lang, axe_source):
     public_id = new_order(shop)
     context, page = open_page(browser, shop, public_id, lang, PHONE)
     try:
@@ -191,7 +191,7 @@ def test_the_receipt_prints_on_one_a4_page_or_a_58mm_roll(shop, browser, lang):
         settled = requests.post(f"{shop.url}/midtrans-simulator/simulator/transactions/{order_id}/settle", timeout=5)
         assert settled.status_code == 200
         expect()(page.get_by_role("heading", name=TEXT[lang]["paid"])).to_be_visible(timeout=WAIT)
-        assert_accessible(page, f"(receipt, {lang})")
+        assert axe_violations(page, axe_source) == [], f"(receipt, {lang})"
         assert pdf_pages(page.pdf(format="A4", print_background=True)) == 1
         # A 58 mm roll: narrow, and a receipt a little longer than it is wide at most.
         assert pdf_pages(page.pdf(width="58mm", height="200mm")) == 1
