@@ -26,9 +26,9 @@ from checkout.models import Order, PaymentAttempt
 from checkout.models.settings import APP_PAYMENT_METHODS
 from checkout.payments import checkout_flow as flow
 from checkout.payments.cancellation import cancel_attempt
+from checkout.payments.gateway_answers import apply_checked
 from checkout.payments.method_rules import offer_for
 from checkout.payments.qris_checkout import expiry_seconds
-from checkout.payments.transitions import GatewayReport, apply_gateway_status
 from checkout.sessions_view import checkout_url
 from checkout.timeutil import parse_gateway_time, utcnow
 
@@ -133,7 +133,8 @@ def _end_taken(attempt: PaymentAttempt, gateway, actor: str) -> None:
     try:
         answer = gateway.status(attempt.midtrans_order_id)
         if answer is not None:
-            apply_gateway_status(attempt.id, GatewayReport.from_payload(answer), actor=actor)
+            # Checked against the attempt (order id, amount, currency) before it is applied.
+            apply_checked(attempt, answer, actor=actor)
             db.session.refresh(attempt)
         if flow.is_live(attempt):
             cancel_attempt(attempt, actor=actor)
