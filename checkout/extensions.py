@@ -22,4 +22,14 @@ migrate = Migrate()
 csrf = CSRFProtect()
 htmx = Htmx()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def _count_refusal(request_limit) -> None:
+    """Every refusal by any limit, labelled with the limit's scope (or its endpoint)."""
+    from checkout.observability import metrics
+
+    args = request_limit.request_args
+    metrics.rate_limit_refused(args[1] if len(args) > 1 else None)
+
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[], on_breach=_count_refusal)

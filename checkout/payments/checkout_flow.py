@@ -26,6 +26,7 @@ from checkout.extensions import db
 from checkout.midtrans.client import MidtransClient
 from checkout.midtrans.errors import GatewayAuthError, GatewayError, GatewayRejected
 from checkout.models import Order, PaymentAttempt
+from checkout.observability import metrics
 from checkout.payments.cancellation import cancel_attempt
 from checkout.payments.gateway_answers import apply_checked
 from checkout.payments.method_rules import Offer, offer_for
@@ -90,6 +91,7 @@ def open_attempt(order: Order, method: str, *, previous: PaymentAttempt | None, 
     except IntegrityError:
         db.session.rollback()
         return None
+    metrics.attempt_created(method)
     return attempt
 
 

@@ -13,6 +13,7 @@ from checkout import audit
 from checkout.errors import InvalidRequest
 from checkout.extensions import db
 from checkout.models import Order, OrderItem
+from checkout.observability import metrics
 from checkout.timeutil import utcnow
 
 # Midtrans order_id allows letters, digits, - _ ~ . and 50 characters; we append "-<attempt>".
@@ -116,6 +117,7 @@ def create_order(*, items: list[NewItem], description: str = "", reference: str 
     audit.record(actor, "order.created", subject_type="order", subject_id=order.reference, after=order.status,
                  details={"total": amount})
     db.session.commit()
+    metrics.session_created(allowed_methods)
     return order
 
 
