@@ -25,11 +25,11 @@ babel = Babel()
 
 
 def _count_refusal(request_limit) -> None:
-    """Every refusal by any limit, labelled with the limit's scope (or its endpoint)."""
+    """Every refusal by any limit, labelled with the limit's scope (endpoint and scope name)."""
     from checkout.observability import metrics
 
-    args = request_limit.request_args
-    metrics.rate_limit_refused(args[1] if len(args) > 1 else None)
+    # The arguments are [key prefix,] client key, scope: the scope is last, the key never used.
+    metrics.rate_limit_refused(request_limit.request_args[-1] if request_limit.request_args else None)
 
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[], on_breach=_count_refusal)

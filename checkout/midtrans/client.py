@@ -150,13 +150,19 @@ class MidtransClient:
             outcome = "connection_error"
             raise GatewayUnavailable("Midtrans could not be reached", code="connection") from None
         except GatewayError as exc:
-            outcome, detail = OUTCOMES.get(type(exc), "error"), f"code {exc.code}"
+            outcome, detail = _outcome(exc), f"code {exc.code}"
             raise
         finally:
             elapsed = time.monotonic() - started
             metrics.gateway_request(operation, outcome, elapsed)
             if money:
                 log.info("midtrans %s answered: %s (%s) in %.0f ms", operation, outcome, detail, elapsed * 1000)
+
+
+def _outcome(error: GatewayError) -> str:
+    if isinstance(error, GatewayRejected) and error.code == "404":
+        return "not_found"  # a status read of a transaction Midtrans does not know: an answer
+    return OUTCOMES.get(type(error), "error")
 
 
 def _interpret(response: requests.Response) -> dict:

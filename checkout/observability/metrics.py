@@ -21,7 +21,10 @@ import os
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
-from prometheus_client import Counter, Histogram  # noqa: E402
+from prometheus_client import Counter, Histogram, disable_created_metrics  # noqa: E402
+
+# No ``*_created`` timestamp series: multiprocess mode has none, and they double the output.
+disable_created_metrics()
 
 # Latency buckets in seconds: a poll answers in milliseconds, Midtrans in tenths, a
 # timeout in tens.

@@ -26,13 +26,13 @@ ROUTE_KEY = "checkout.route"  # set by code that answers before Flask routes (th
 
 class RequestObserver:
     def __init__(self, wsgi_app, *, trust_request_id: bool):
-        self.wsgi_app = wsgi_app
+        self.app = wsgi_app
         self.trust_request_id = trust_request_id
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path == SIMULATOR_MOUNT or path.startswith(SIMULATOR_MOUNT + "/"):
-            return self.wsgi_app(environ, start_response)
+            return self.app(environ, start_response)
         started = time.perf_counter()
         request_id = self._request_id(environ)
         environ[REQUEST_ID_KEY] = request_id
@@ -46,7 +46,7 @@ class RequestObserver:
             return start_response(status, headers, exc_info)
 
         try:
-            return self.wsgi_app(environ, start)
+            return self.app(environ, start)
         finally:
             status = int(str(seen.get("status", "500")).split(" ", 1)[0])
             metrics.http_request(_route(environ), environ.get("REQUEST_METHOD", "GET"), status,

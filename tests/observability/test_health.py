@@ -85,9 +85,9 @@ def test_readyz_checks_redis_url_too(migrated_app):
     assert migrated_app.test_client().get("/readyz").json["failing"] == ["redis"]
 
 
-def test_probes_are_never_rate_limited(make_app, tmp_path):
+def test_probes_are_never_rate_limited(limited_app):
     # An application-wide limit of 2 per minute applies to every other route.
-    app = make_app(RATELIMIT_APPLICATION="2/minute")
+    app = limited_app("2/minute")
     client = app.test_client()
     assert [client.get("/healthz").status_code for _ in range(6)] == [200] * 6
     assert all(client.get("/readyz").status_code != 429 for _ in range(6))
