@@ -26,21 +26,14 @@ QUIET_LOGGERS = ("urllib3", "alembic.runtime.plugins")
 
 
 class StdoutHandler(logging.StreamHandler):
-    """A stream handler bound to whatever ``sys.stdout`` is when a line is written
-    (test runners swap it; a handler holding the old object would write to a closed file)."""
+    """The process's real standard output (file descriptor 1), even where ``sys.stdout`` is
+    swapped for a buffer (click's test runner, output capture): log lines never mix into a
+    command's own output."""
 
     _checkout = True
 
     def __init__(self) -> None:
-        super().__init__(sys.stdout)
-
-    @property
-    def stream(self):
-        return sys.stdout
-
-    @stream.setter
-    def stream(self, _value) -> None:
-        pass
+        super().__init__(sys.__stdout__ or sys.stdout)
 
 
 class ContextFilter(logging.Filter):

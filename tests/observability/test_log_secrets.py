@@ -74,7 +74,7 @@ def _until(fetch, done, timeout=20.0):
         time.sleep(0.1)
 
 
-def test_a_whole_journey_logs_no_secret(live, shop, capsys):
+def test_a_whole_journey_logs_no_secret(live, shop, capfd):
     app, base = live.app, live.url
     with app.app_context():
         create_owner(app)
@@ -82,7 +82,7 @@ def test_a_whole_journey_logs_no_secret(live, shop, capsys):
         _, webhook_secret = endpoints.add(f"{shop.url}/hooks", actor="test")
         server_key = shop_settings.current().server_key
     assert server_key
-    capsys.readouterr()  # from here on, everything the journey logs
+    capfd.readouterr()  # from here on, everything the journey logs
     secrets = {"server key": server_key, "API key": api_token, "webhook secret": webhook_secret,
                "password": OWNER_PASSWORD, "SECRET_KEY": app.config["SECRET_KEY"], "metrics token": METRICS_TOKEN,
                "card number": CARD.replace(" ", ""), "card number (spaced)": CARD}
@@ -152,7 +152,7 @@ def test_a_whole_journey_logs_no_secret(live, shop, capsys):
     assert requests.get(f"{base}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
                         timeout=10).status_code == 200
 
-    out = capsys.readouterr().out
+    out = capfd.readouterr().out
     lines = [json.loads(line) for line in out.splitlines() if line.strip()]  # every line is JSON
     messages = "\n".join(line["message"] for line in lines)
     for event in ("midtrans charge requested", "midtrans charge answered", "midtrans snap_create answered",

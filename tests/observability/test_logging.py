@@ -28,12 +28,12 @@ def json_lines(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def test_production_format_is_one_json_object_per_line_with_the_request_id(make_app, capsys):
+def test_production_format_is_one_json_object_per_line_with_the_request_id(make_app, capfd):
     client = make_app(LOG_FORMAT="json").test_client()
-    capsys.readouterr()
+    capfd.readouterr()
     response = client.post("/webhooks/midtrans", data=b"not json", content_type="application/json")
     assert response.status_code == 400
-    lines = json_lines(capsys.readouterr().out)
+    lines = json_lines(capfd.readouterr().out)
     rejected = [line for line in lines if "rejected" in line["message"]]
     assert len(rejected) == 1, lines  # a rejected notification leaves exactly one line
     line = rejected[0]
@@ -42,26 +42,26 @@ def test_production_format_is_one_json_object_per_line_with_the_request_id(make_
     assert {"time", "message", "process"} <= set(line)
 
 
-def test_order_reference_and_attempt_id_ride_along(make_app, capsys, fake_gateway):  # noqa: F811
+def test_order_reference_and_attempt_id_ride_along(make_app, capfd, fake_gateway):  # noqa: F811
     app = make_app(LOG_FORMAT="json")
     with app.app_context():
         order = make_order()
         public_id, reference = order.public_id, order.reference
-    capsys.readouterr()
+    capfd.readouterr()
     response = app.test_client().post(f"/pay/{public_id}/qris")
     assert response.status_code in (200, 303)
-    opened = [line for line in json_lines(capsys.readouterr().out) if "opened" in line["message"]]
+    opened = [line for line in json_lines(capfd.readouterr().out) if "opened" in line["message"]]
     assert len(opened) == 1
     assert opened[0]["order_reference"] == reference
     assert isinstance(opened[0]["attempt_id"], int)
     assert opened[0]["request_id"] == response.headers["X-Request-ID"]
 
 
-def test_development_format_is_text_with_the_context(make_app, capsys):
+def test_development_format_is_text_with_the_context(make_app, capfd):
     client = make_app().test_client()
-    capsys.readouterr()
+    capfd.readouterr()
     response = client.post("/webhooks/midtrans", data=b"[]", content_type="application/json")
-    out = capsys.readouterr().out
+    out = capfd.readouterr().out
     line = next(line for line in out.splitlines() if "rejected" in line)
     assert not line.startswith("{")
     assert f"request_id={response.headers['X-Request-ID']}" in line
