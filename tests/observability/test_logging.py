@@ -118,7 +118,7 @@ def test_gunicorns_access_line_becomes_a_json_object():
 
 def test_flask_commands_log_through_the_same_setup(tmp_path):
     env = {**os.environ, "APP_ENV": "development", "LOG_FORMAT": "json", "SIMULATOR_MOUNTED": "0",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "INSTANCE_PATH": str(tmp_path)}
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}"}
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
