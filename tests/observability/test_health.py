@@ -4,19 +4,22 @@ from __future__ import annotations
 import pytest
 from flask_migrate import upgrade
 
+from checkout import create_app
 from checkout.extensions import db
-from tests.conftest import ON_POSTGRES
+from tests.conftest import ON_POSTGRES, base_config
 from tests.observability.helpers import free_port, unreachable_database_app
 
 
 @pytest.fixture
-def migrated_app(make_app, tmp_path):
-    """An app whose SQLite database was built by ``flask db upgrade`` (as production's is)."""
-    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'migrated.sqlite3'}")
+def migrated_app(tmp_path):
+    """An app whose own SQLite database was built by ``flask db upgrade`` (as production's
+    is; the PostgreSQL case runs against a throwaway server in test_readiness_outage)."""
+    app = create_app(base_config(f"sqlite:///{tmp_path / 'migrated.sqlite3'}", tmp_path / "instance"))
     with app.app_context():
-        db.drop_all()
         upgrade()
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_healthz_answers_without_touching_anything(tmp_path):
