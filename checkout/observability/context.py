@@ -8,7 +8,7 @@ reused, so a previous request's order must never leak into the next one's lines)
 from __future__ import annotations
 
 import contextvars
-import uuid
+import os
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("checkout_request_id", default=None)
 order_reference: contextvars.ContextVar[str | None] = contextvars.ContextVar("checkout_order_reference",
@@ -39,7 +39,8 @@ def bind_attempt(attempt) -> None:
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """32 random hex digits (os.urandom directly: a fifth of uuid4's cost, on every request)."""
+    return os.urandom(16).hex()
 
 
 def is_well_formed(value: str | None) -> bool:

@@ -72,10 +72,20 @@ def _method(method: str | None) -> str:
     return method if method in PAYMENT_METHODS else "other"
 
 
+# (route, method, status) -> its counter and histogram children. ``labels()`` costs more
+# than the increment itself, and this runs on every request; the key set is bounded by the
+# URL map, so the cache is too.
+_http_children: dict[tuple[str, str, int], tuple] = {}
+
+
 def http_request(route: str, method: str, status: int, seconds: float) -> None:
-    method = method if method in HTTP_METHODS else "OTHER"
-    http_requests.labels(route, method, str(status)).inc()
-    http_duration.labels(route, method).observe(seconds)
+    children = _http_children.get((route, method, status))
+    if children is None:
+        label = method if method in HTTP_METHODS else "OTHER"
+        children = _http_children[(route, method, status)] = (
+            http_requests.labels(route, label, str(status)), http_duration.labels(route, label))
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def session_created(allowed_methods: list[str] | None) -> None:
