@@ -15,6 +15,7 @@ from checkout.models import PaymentAttempt
 from checkout.payments import refunds, status_sync
 from checkout.payments.orders import NewItem, create_order
 from checkout.payments.qris_checkout import start_qris
+from tests.factories import make_attempt, make_order
 from tests.observability.helpers import scrape, value
 
 TOKEN = "money-metrics-token"
@@ -40,6 +41,9 @@ def test_notifications_payments_and_refunds_are_counted(live_app):
     app = live_app.app
     app.config["METRICS_TOKEN"] = TOKEN
     client = app.test_client()
+    # The QR's "pending" notification is dropped: arriving late, it would be "ignored" too.
+    assert requests.post(f"{live_app.url}/midtrans-simulator/simulator/faults", json={"drop_next_notifications": 1},
+                         timeout=5).status_code == 200
     with app.test_request_context():
         order = create_order(items=[NewItem("Kopi", 75_000, 1)], actor="test")
         attempt = start_qris(order)
@@ -84,16 +88,15 @@ def test_notifications_payments_and_refunds_are_counted(live_app):
     assert _delta(before, after, "checkout_midtrans_requests_total", operation="refund", outcome="ok") == 1
 
 
-def test_status_checks_claimed_and_reconciler_runs(live_app):
-    app = live_app.app
-    app.config["METRICS_TOKEN"] = TOKEN
+def test_status_checks_claimed_and_reconciler_runs(make_app):
+    app = make_app(METRICS_TOKEN=TOKEN)
     client = app.test_client()
-    with app.test_request_context():
-        order = create_order(items=[NewItem("Teh", 10_000, 1)], actor="test")
-        attempt_id = start_qris(order).id
+    with app.app_context():
+        attempt_id = make_attempt(make_order()).id  # pending, never checked, no notification yet
     before = scrape(client, TOKEN)
     with app.app_context():
-        assert status_sync.claim_status_check(attempt_id, 0)
+        assert status_sync.claim_status_check(attempt_id, 60)
+        assert not status_sync.claim_status_check(attempt_id, 60)  # claimed once per interval
     result = app.test_cli_runner().invoke(args=["payments", "reconcile"])
     assert result.exit_code == 0, result.output
     after = scrape(client, TOKEN)
