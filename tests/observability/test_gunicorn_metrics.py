@@ -85,14 +85,14 @@ def test_counts_are_summed_over_every_worker_and_logs_are_json(server):
     url, directory, stale, log_path = server
     assert not stale.exists()  # the start removed a dead process's samples, and only those
 
-    before = requests.get(f"{url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10).text
+    before = requests.get(f"{url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30).text
     ids = set()
     for _ in range(REQUESTS):
-        response = requests.get(f"{url}/healthz", timeout=10)  # a new connection each time
+        response = requests.get(f"{url}/healthz", timeout=30)  # a new connection each time
         assert response.status_code == 200
         ids.add(response.headers["X-Request-ID"])
-    assert requests.get(f"{url}/metrics", timeout=10).status_code == 401
-    after = requests.get(f"{url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10).text
+    assert requests.get(f"{url}/metrics", timeout=30).status_code == 401
+    after = requests.get(f"{url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30).text
 
     labels = {"route": "/healthz", "method": "GET", "status": "200"}
     assert value(after, "checkout_http_requests_total", **labels) - value(
