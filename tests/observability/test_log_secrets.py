@@ -24,7 +24,7 @@ from tests.admin.conftest import FAST_HASH
 from tests.admin.helpers import OWNER_EMAIL, OWNER_PASSWORD, create_owner
 from tests.conftest import SIMULATOR_TEST_CONFIG
 from tests.observability.test_logging import _restore_logging  # noqa: F401  (autouse fixture)
-from tests.outbox.receiver import start_receiver
+from tests.outbox.conftest import receiver as shop  # noqa: F401  (fixture: the shop's endpoint)
 from tests.support.live_server import reserve_server, start
 
 CARD = "4811 1111 1111 1114"
@@ -44,14 +44,6 @@ def live(make_app, tmp_path):
     yield running
     running.stop()
     app.extensions["simulator"].extensions["midtrans_simulator"].stop()
-
-
-@pytest.fixture
-def shop():
-    server = start_receiver()
-    yield server
-    server.receiver.release.set()
-    server.stop()
 
 
 def _csrf(html: str) -> str:
