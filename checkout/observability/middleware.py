@@ -3,8 +3,9 @@
 It wraps everything, the status poll's fast lane included, so a poll answered before
 Flask is counted and timed like any other request. The route label is the URL rule Flask
 matched (``/pay/<public_id>/status``), never the raw path; the fast lane names its rule
-in the environ because Flask never sees those requests. The mounted simulator (a
-development convenience) is neither counted nor given ids.
+in the environ because Flask never sees those requests. The duration ends when the app
+hands back its response (a streamed body, such as a large CSV export, is not waited for).
+The mounted simulator (a development convenience) is neither counted nor given ids.
 
 Request ids: ``X-Request-ID`` from the client is believed only behind a trusted proxy
 (``TRUSTED_PROXIES`` > 0) and only when well formed; otherwise a new one is generated.
