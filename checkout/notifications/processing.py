@@ -27,9 +27,9 @@ from checkout.payments.transitions import GatewayReport, RaceRetriesExhausted, T
 log = logging.getLogger(__name__)
 ACTOR = "midtrans:notification"
 P = PaymentStatus
-# Failures that a retry a little later can cure: Midtrans retries a 503 four times.
 # Why a delivery was rejected, by the status it was answered with (a metric label).
 REJECTION_LABELS = {400: "rejected_malformed", 401: "rejected_signature", 413: "rejected_oversize"}
+# Failures that a retry a little later can cure: Midtrans retries a 503 four times.
 TEMPORARY = (OperationalError, InterfaceError, PoolTimeout, RaceRetriesExhausted)
 
 
