@@ -5,6 +5,7 @@ are decrypted here and only here; ``EffectiveSettings`` never prints them.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import threading
@@ -160,5 +161,12 @@ def gateway(settings: EffectiveSettings | None = None) -> MidtransClient:
                 settings.server_key, settings.endpoints, notification_url=settings.notification_url,
                 connect_timeout=config["MIDTRANS_CONNECT_TIMEOUT"], read_timeout=config["MIDTRANS_READ_TIMEOUT"],
                 retries=config["MIDTRANS_RETRIES"], backoff=config.get("MIDTRANS_RETRY_BACKOFF", 0.2),
+                on_auth_refused=functools.partial(_key_refused, settings.environment),
             )
         return client
+
+
+def _key_refused(environment: str) -> None:
+    from checkout.alerts.causes import key_refused
+
+    key_refused(environment)

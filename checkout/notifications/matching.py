@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select, update
 
 from checkout import audit
+from checkout.alerts import causes as alert_causes
 from checkout.extensions import db
 from checkout.models import Order, PaymentAttempt
 from checkout.money import parse_gateway_amount
@@ -117,6 +118,7 @@ def flag_mismatch(attempt: PaymentAttempt, reason: str, *, actor: str) -> bool:
     if rows == 1:
         audit.record(actor, "payment.flagged", subject_type="payment_attempt", subject_id=attempt.midtrans_order_id,
                      details={"flag": MISMATCH_FLAG, "reason": reason})
+        alert_causes.payment_needs_attention(attempt, attempt.status, MISMATCH_FLAG)
     db.session.commit()
     return rows == 1
 

@@ -32,6 +32,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
 from checkout import crypto
+from checkout.alerts import causes as alert_causes
 from checkout.extensions import db
 from checkout.models import DeliveryAttempt, OutboxEvent, WebhookDelivery, WebhookEndpoint
 from checkout.outbox import endpoints, signing
@@ -199,6 +200,8 @@ def deliver(delivery_id: int, worker: str) -> str | None:
     status_code, error = _send(job)
     duration_ms = int((time.monotonic() - started) * 1000)
     outcome = _record(job, worker, status_code, error, duration_ms)
+    if outcome == "gave_up":
+        alert_causes.webhook_gave_up(delivery_id)
     if outcome == "delivered":
         log.info("webhook %s delivered (delivery %s, HTTP %s, %d ms)", job.event_id, delivery_id, status_code,
                  duration_ms)
@@ -251,3 +254,17 @@ def run(stop: threading.Event, *, idle_seconds: float = 1.0, batch: int = 100,
         if stats.attempted == 0:
             stop.wait(idle_seconds)
     log.info("outbox worker %s stopped", worker)
+
+
+def release_claims(worker: str) -> int:
+    """Hand back the deliveries ``worker`` holds because it is stopping. Commits; returns how many.
+
+    The attempt in hand may or may not have reached the shop; it is sent again later and
+    the shop de-duplicates on ``webhook-id``.
+    """
+    released = db.session.execute(
+        update(WebhookDelivery).where(WebhookDelivery.locked_by == worker, WebhookDelivery.status == "pending")
+        .values(locked_until=None, locked_by=None).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return released

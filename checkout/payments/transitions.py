@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
 from checkout import audit
+from checkout.alerts import causes as alert_causes
 from checkout.extensions import db
 from checkout.models import Order, PaymentAttempt
 from checkout.money import parse_gateway_amount
@@ -196,6 +197,7 @@ def _apply_once(attempt_id: int, report: GatewayReport, actor: str, release_rese
                  details={"gateway_status": report.transaction_status, "fraud_status": report.fraud_status,
                           "flag": flag, "refunded_amount": values.get("refunded_amount")})
     _update_order(order, attempt, before, after, values, actor)
+    alert_causes.payment_needs_attention(attempt, after, flag)
     db.session.commit()
     db.session.expire_all()
     log.info("attempt %s: %s -> %s (%s)", attempt.midtrans_order_id, before, after, actor)
