@@ -29,6 +29,4 @@ def run(idle_seconds: float, grace: float | None) -> None:
     The delivery in hand is finished and recorded; one still running after the grace
     period is handed back for another worker. `flask worker` runs this and more.
     """
-    click.echo("outbox worker running; SIGTERM or SIGINT stops it")
-    run_supervised([outbox_job(idle_seconds), housekeeping_job()], grace)
-    click.echo("outbox worker stopped")
+    run_supervised([outbox_job(idle_seconds), housekeeping_job()], grace, name="outbox worker")

@@ -28,4 +28,4 @@ def reconcile_command(limit: int, max_seconds: float, every: float | None, grace
     from checkout.commands.worker import run_supervised
     from checkout.worker.jobs import reconcile_job
 
-    run_supervised([reconcile_job(every, limit=limit, echo=click.echo)], grace)
+    run_supervised([reconcile_job(every, limit=limit, echo=click.echo)], grace, name="reconciler")

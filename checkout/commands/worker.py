@@ -15,9 +15,9 @@ def grace_option(function):
                              "(default WORKER_SHUTDOWN_GRACE_SECONDS, 8).")(function)
 
 
-def run_supervised(jobs, grace: float | None) -> None:
+def run_supervised(jobs, grace: float | None, *, name: str = "worker") -> None:
     grace = grace if grace is not None else float(current_app.config.get("WORKER_SHUTDOWN_GRACE_SECONDS", 8.0))
-    Supervisor(current_app._get_current_object(), jobs, grace=grace, echo=click.echo).run()
+    Supervisor(current_app._get_current_object(), jobs, grace=grace, echo=click.echo, name=name).run()
 
 
 @click.command("worker")

@@ -45,8 +45,10 @@ def claimant_name(job: str) -> str:
 
 
 class Supervisor:
-    def __init__(self, app: Flask, jobs: list[Job], *, grace: float = 8.0, echo: Callable[[str], None] = print):
+    def __init__(self, app: Flask, jobs: list[Job], *, grace: float = 8.0, echo: Callable[[str], None] = print,
+                 name: str = "worker"):
         self.app = app
+        self.name = name
         self.jobs = jobs
         self.grace = grace
         self.echo = echo
@@ -61,7 +63,8 @@ class Supervisor:
                 thread = threading.Thread(target=self._loop, args=(job,), name=f"job-{job.name}", daemon=True)
                 self._threads[job.name] = thread
                 thread.start()
-            self.echo(f"worker running: {', '.join(job.name for job in self.jobs)}; SIGTERM or SIGINT stops it")
+            # Only now, with the handlers in place, is it safe to be told to stop.
+            self.echo(f"{self.name} running ({', '.join(job.name for job in self.jobs)}); SIGTERM or SIGINT stops it")
             while not self.stop.wait(0.5):
                 pass
             return self._shut_down()
@@ -92,7 +95,7 @@ class Supervisor:
                     finally:
                         db.session.remove()
             self.echo(f"{job.name}: still busy after {self.grace:g} s; released {released} claim(s) for others")
-        self.echo("worker stopped")
+        self.echo(f"{self.name} stopped")
         return cut_short
 
     def _loop(self, job: Job) -> None:
