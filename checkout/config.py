@@ -53,6 +53,9 @@ def from_environment(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SIMULATOR_MOUNTED": _bool(env["SIMULATOR_MOUNTED"], True) if env.get("SIMULATOR_MOUNTED") else None,
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "RETURN_URL_ALLOWLIST": _list(env.get("RETURN_URL_ALLOWLIST")),
+        # Shop endpoints on a private network (the shop's backend beside us in compose).
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS": (_bool(env["WEBHOOK_ALLOW_PRIVATE_TARGETS"], False)
+                                          if env.get("WEBHOOK_ALLOW_PRIVATE_TARGETS") else None),
         # Mail and owner alerts (checkout/mail, checkout/alerts).
         "SMTP_URL": env.get("SMTP_URL") or None,
         "MAIL_FROM": env.get("MAIL_FROM") or None,
