@@ -115,7 +115,8 @@ def test_procfile_has_web_and_worker():
 
     procfile = parse_procfile((ROOT / "Procfile").read_text())
     assert set(procfile.processes) == {"web", "worker"}
-    assert procfile.processes["web"].startswith("gunicorn ") and "wsgi:app" in procfile.processes["web"]
-    assert re.search(r"flask .*worker", procfile.processes["worker"])
+    # `exec`, so SIGTERM from the runner reaches gunicorn and the worker, not a shell.
+    assert procfile.processes["web"].startswith("exec gunicorn ") and "wsgi:app" in procfile.processes["web"]
+    assert re.match(r"exec flask .*worker", procfile.processes["worker"])
     result = run(tool("honcho"), "check")
     assert result.returncode == 0, result.stdout + result.stderr
