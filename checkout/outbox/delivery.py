@@ -229,33 +229,6 @@ def deliver_due(*, worker: str | None = None, limit: int | None = None,
     return stats
 
 
-def run(stop: threading.Event, *, idle_seconds: float = 1.0, batch: int = 100,
-        housekeeping_every: float = 3600.0, housekeeping=None) -> None:
-    """Deliver until ``stop`` is set, sleeping ``idle_seconds`` whenever nothing is due."""
-    worker = worker_name()
-    next_housekeeping = time.monotonic()
-    log.info("outbox worker %s started", worker)
-    while not stop.is_set():
-        if housekeeping is not None and time.monotonic() >= next_housekeeping:
-            next_housekeeping = time.monotonic() + housekeeping_every
-            try:
-                housekeeping()
-            except Exception:  # noqa: BLE001 - housekeeping must never stop deliveries
-                db.session.rollback()
-                log.exception("outbox housekeeping failed")
-        try:
-            stats = deliver_due(worker=worker, limit=batch, stop=stop)
-        except Exception:  # noqa: BLE001 - a bad row or a database blip must not kill the worker
-            db.session.rollback()
-            log.exception("outbox delivery round failed")
-            stats = Stats()
-        finally:
-            db.session.remove()
-        if stats.attempted == 0:
-            stop.wait(idle_seconds)
-    log.info("outbox worker %s stopped", worker)
-
-
 def release_claims(worker: str) -> int:
     """Hand back the deliveries ``worker`` holds because it is stopping. Commits; returns how many.
 

@@ -92,3 +92,53 @@ def test_reconcile_every_runs_until_sigterm(app):
         process.kill()
     assert code == 0 and took < 10, process.output
     assert "reconciler stopped" in process.output
+
+
+def test_two_workers_share_the_work_and_do_nothing_twice(app):
+    """Two `flask worker` processes (two machines) on one database: every webhook is
+    delivered once and every mail sent once."""
+    from checkout import mail
+    from checkout.models import MailMessage
+    from tests.support.smtp_server import SmtpServer
+
+    shop = start_receiver()
+    smtp = SmtpServer()
+    smtp.up()
+    with app.app_context():
+        endpoints.add(f"{shop.url}/hooks", actor="test")
+        for number in range(20):
+            emit("checkout.session.paid", make_order())
+        for number in range(10):
+            mail.enqueue("owner@toko.example", f"message {number}", "body", category="test")
+        db.session.commit()
+    env = app_env(app, WORKER_IDLE_SECONDS="0.05", SMTP_URL=smtp.url)
+    workers = [Running(["worker", "--grace", "4"], env) for _ in range(2)]
+    try:
+        for worker in workers:
+            worker.wait_for("worker running")
+        with app.app_context():
+            def done():
+                db.session.expire_all()
+                return (db.session.scalar(db.select(db.func.count()).select_from(WebhookDelivery)
+                                          .where(WebhookDelivery.status == "delivered")) == 20
+                        and db.session.scalar(db.select(db.func.count()).select_from(MailMessage)
+                                              .where(MailMessage.status == "sent")) == 10)
+
+            from tests.production.topology import wait_until
+
+            wait_until(done, timeout=60, what="both workers to finish")
+        for worker in workers:
+            code, took = worker.terminate()
+            assert code == 0 and took < 10, worker.output
+    finally:
+        for worker in workers:
+            worker.kill()
+        shop.stop()
+        smtp.down()
+    ids = [request.headers.get("Webhook-Id") for request in shop.receiver.received]
+    assert len(ids) == 20 and len(set(ids)) == 20
+    subjects = sorted(message["Subject"] for message in smtp.inbox.messages)
+    assert subjects == sorted(f"message {number}" for number in range(10))
+    with app.app_context():
+        claimants = {row.locked_by for row in WebhookDelivery.query}
+        assert claimants == {None}
