@@ -211,3 +211,17 @@ def test_reconciler_finds_a_payment_whose_notification_never_came(ctx, simulator
     assert alert.kind == kinds.NOTIFICATION_MISSING
     body = one_mail(smtp, send_mail).get_content()
     assert attempt.midtrans_order_id in body and "no notification ever came" in body
+
+
+def test_the_alert_webhook_matches_the_published_schema(ctx):
+    import jsonschema
+
+    from checkout.api.openapi import SCHEMAS
+
+    order = make_order(status=O.CANCELLED)
+    settle(make_attempt(order, status=P.CANCELLED))
+    [event] = alert_events()
+    document = {"$ref": "#/components/schemas/WebhookEvent", "components": {"schemas": SCHEMAS}}
+    jsonschema.validate(event.payload, document)  # data is oneOf session | alert: exactly the alert
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**event.payload, "data": {**event.payload["data"], "kind": "nonsense"}}, document)
