@@ -20,8 +20,9 @@ from checkout.payments.states import OrderStatus as O
 from checkout.payments.states import PaymentStatus as P
 from checkout.payments.transitions import GatewayReport, apply_gateway_status
 from checkout.timeutil import utcnow
-from tests.alerts.conftest import OWNER, queued
+from tests.alerts.conftest import OWNER
 from tests.factories import make_attempt, make_order
+from tests.support.waiting import wait_until
 from tests.webhooks.simulated import charge_qris, client_for, control
 
 
@@ -104,8 +105,11 @@ def test_key_refused_on_a_live_call(make_app, simulator, smtp):
             with pytest.raises(GatewayAuthError):
                 shop_settings.gateway().status("ORD-1-1")
             shop_settings.forget()
-        db.session.expire_all()
-        alert = Alert.query.one()
+        def recorded():
+            db.session.expire_all()
+            return Alert.query.all()
+
+        [alert] = wait_until(recorded, timeout=10, what="the alert, written in the background")
         assert (alert.kind, alert.subject) == (kinds.KEY_REFUSED, "production")
         from checkout.mail import sender
 

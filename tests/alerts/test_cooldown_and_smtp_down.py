@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from checkout.alerts import kinds, service
 from checkout.extensions import db
-from checkout.mail import sender
 from checkout.models import Alert, MailMessage, Order, PaymentAttempt
 from checkout.payments.states import OrderStatus as O
 from checkout.payments.states import PaymentStatus as P

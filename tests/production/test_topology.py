@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from tests.production.topology import STOP_WITHIN, Topology, form_action, wait_until
+from tests.production.topology import STOP_WITHIN, Topology, form_action
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 

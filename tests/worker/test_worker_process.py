@@ -13,6 +13,7 @@ from checkout.outbox.events import emit
 from tests.factories import make_order
 from tests.outbox.receiver import start_receiver
 from tests.support.processes import Running, app_env
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture
@@ -124,9 +125,7 @@ def test_two_workers_share_the_work_and_do_nothing_twice(app):
                         and db.session.scalar(db.select(db.func.count()).select_from(MailMessage)
                                               .where(MailMessage.status == "sent")) == 10)
 
-            from tests.production.topology import wait_until
-
-            wait_until(done, timeout=60, what="both workers to finish")
+                wait_until(done, timeout=60, what="both workers to finish")
         for worker in workers:
             code, took = worker.terminate()
             assert code == 0 and took < 10, worker.output
