@@ -19,8 +19,8 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.exc import OperationalError
 
+from checkout import leases
 from checkout.extensions import db
 from checkout.models import MailMessage
 from checkout.timeutil import utcnow
@@ -58,34 +58,15 @@ def backoff(failures: int) -> timedelta:
 def claim_next(worker: str) -> MailMessage | None:
     """Take one due message for ``worker`` (commits), or None."""
     now = utcnow()
-    query = (select(MailMessage.id)
-             .where(MailMessage.status == "pending", MailMessage.next_attempt_at <= now,
-                    (MailMessage.locked_until.is_(None)) | (MailMessage.locked_until < now))
-             .order_by(MailMessage.next_attempt_at, MailMessage.id))
-    try:
-        if db.session.get_bind().dialect.name == "postgresql":
-            candidates = list(db.session.scalars(query.limit(1).with_for_update(skip_locked=True)))
-        else:
-            candidates = list(db.session.scalars(query.limit(5)))
-            db.session.commit()  # SQLite: end the read before writing
-        for message_id in candidates:
-            taken = db.session.execute(
-                update(MailMessage)
-                .where(MailMessage.id == message_id, MailMessage.status == "pending",
-                       (MailMessage.locked_until.is_(None)) | (MailMessage.locked_until < now))
-                .values(locked_until=now + LEASE, locked_by=worker)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            db.session.commit()
-            if taken == 1:
-                message = db.session.get(MailMessage, message_id, populate_existing=True)
-                db.session.commit()  # hold no transaction across the SMTP conversation
-                return message
-        db.session.commit()
-    except OperationalError:
-        db.session.rollback()
-        log.warning("could not claim mail (database busy); will retry", exc_info=True)
-    return None
+    due = (select(MailMessage.id)
+           .where(MailMessage.status == "pending", MailMessage.next_attempt_at <= now, leases.free(MailMessage, now))
+           .order_by(MailMessage.next_attempt_at, MailMessage.id))
+    message_id = leases.claim_next(MailMessage, due, worker, LEASE)
+    if message_id is None:
+        return None
+    message = db.session.get(MailMessage, message_id, populate_existing=True)
+    db.session.commit()  # hold no transaction across the SMTP conversation
+    return message
 
 
 def send_due(worker: str, *, stop: threading.Event | None = None, limit: int = 50) -> Stats:
@@ -128,12 +109,7 @@ def send_due(worker: str, *, stop: threading.Event | None = None, limit: int = 5
 
 def release_claims(worker: str) -> int:
     """Hand back every message ``worker`` holds (it is stopping). Commits; returns how many."""
-    released = db.session.execute(
-        update(MailMessage).where(MailMessage.locked_by == worker, MailMessage.status == "pending")
-        .values(locked_until=None, locked_by=None).execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    return released
+    return leases.release(MailMessage, worker)
 
 
 def _build(message: MailMessage, connection):

@@ -29,9 +29,8 @@ from datetime import timedelta
 import requests
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.exc import OperationalError
 
-from checkout import crypto
+from checkout import crypto, leases
 from checkout.alerts import causes as alert_causes
 from checkout.extensions import db
 from checkout.models import DeliveryAttempt, OutboxEvent, WebhookDelivery, WebhookEndpoint
@@ -84,39 +83,14 @@ def backoff(failed_attempts: int) -> timedelta:
 def claim_next(worker: str) -> int | None:
     """Take one due delivery for ``worker`` (commits), or None when nothing is due."""
     now = utcnow()
-    query = (
+    due = (
         select(WebhookDelivery.id)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
         .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
-               (WebhookDelivery.locked_until.is_(None)) | (WebhookDelivery.locked_until < now),
-               WebhookEndpoint.disabled_at.is_(None))
+               leases.free(WebhookDelivery, now), WebhookEndpoint.disabled_at.is_(None))
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
     )
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    try:
-        if postgres:
-            candidates = list(db.session.scalars(query.limit(1).with_for_update(skip_locked=True,
-                                                                                of=WebhookDelivery)))
-        else:
-            candidates = list(db.session.scalars(query.limit(5)))
-            # End the read before writing: SQLite cannot upgrade a stale read snapshot.
-            db.session.commit()
-        for delivery_id in candidates:
-            taken = db.session.execute(
-                update(WebhookDelivery)
-                .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
-                       (WebhookDelivery.locked_until.is_(None)) | (WebhookDelivery.locked_until < now))
-                .values(locked_until=now + LEASE, locked_by=worker)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            db.session.commit()
-            if taken == 1:
-                return delivery_id
-        db.session.commit()
-    except OperationalError:
-        db.session.rollback()
-        log.warning("could not claim a delivery (database busy); will retry", exc_info=True)
-    return None
+    return leases.claim_next(WebhookDelivery, due, worker, LEASE)
 
 
 def _load(delivery_id: int, worker: str) -> _Job | None:
@@ -235,9 +209,4 @@ def release_claims(worker: str) -> int:
     The attempt in hand may or may not have reached the shop; it is sent again later and
     the shop de-duplicates on ``webhook-id``.
     """
-    released = db.session.execute(
-        update(WebhookDelivery).where(WebhookDelivery.locked_by == worker, WebhookDelivery.status == "pending")
-        .values(locked_until=None, locked_by=None).execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    return released
+    return leases.release(WebhookDelivery, worker)
