@@ -6,6 +6,7 @@ be added as tests that take ``topology`` and ``journey``.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -99,3 +100,27 @@ def test_sigterm_stops_everything_and_a_payment_notified_meanwhile_is_not_lost(t
                   and d["payload"].get("transaction_status") == "settlement"]
     print(f"stopped in {took:.2f} s; paid by {applied_by[0][0]}; settlement delivery: "
           f"{[(d.get('state'), [a.get('status_code') or a.get('error') for a in d.get('attempts', [])]) for d in settlement]}")
+
+
+def test_a_challenged_card_reaches_the_owner_by_mail(topology, journey):
+    """An owner alert through the whole topology: the web process records it with the
+    payment, the worker process mails it over SMTP and posts it to the shop's endpoint."""
+    session = topology.new_session("TOPO-CARD-1", 200_000)
+    buyer = topology.customer()
+    sent = buyer.press(session["url"], "snap", allow_redirects=False)
+    page = buyer.http.get(sent.headers["Location"], timeout=15)
+    year = re.search(r'name="card_exp_year" value="(\d+)"', page.text).group(1)
+    three_ds = buyer.http.post(topology.sim_url + form_action(page.text, r"/pay$"), timeout=15, data={
+        "method": "credit_card", "card_number": "5510 1111 1111 1115", "card_exp_month": "12",
+        "card_exp_year": year, "card_cvv": "123"})
+    assert three_ds.status_code == 200 and 'name="otp"' in three_ds.text, three_ds.status_code
+    buyer.http.post(topology.sim_url + form_action(three_ds.text, r"3ds"), data={"otp": "112233"}, timeout=15)
+    wait_until(lambda: topology.attempts(session["id"])[0][1] == "challenged", timeout=30,
+               what="the card payment to be held for review")
+
+    [message] = topology.smtp.inbox.wait_for(1, timeout=30)
+    assert message["To"] == "owner@toko.example"
+    assert "held for review" in message.get_content() and "TOPO-CARD-1" in message.get_content()
+    wait_until(lambda: any(b'"checkout.alert.opened"' in r.body for r in topology.shop.receiver.received),
+               timeout=30, what="the alert's webhook")
+    assert topology.sql("SELECT status FROM mail_messages")[0][0] == "sent"
