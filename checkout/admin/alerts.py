@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from checkout.admin import bp
@@ -25,8 +25,6 @@ def _render(status: int = 200, *, error: str | None = None, saved: bool = False,
     show = request.args.get("status", "open")
     show = show if show in FILTERS else "open"
     recipients, source = service.recipients()
-    from flask import current_app
-
     return render(PAGE, FRAGMENT, status=status, alerts=service.listing(status=None if show == "all" else show),
                   show=show, kinds=kinds, recipients=recipients, recipients_source=source,
                   emails_text=emails_text if emails_text is not None else ", ".join(recipients),
