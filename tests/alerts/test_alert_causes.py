@@ -105,6 +105,7 @@ def test_key_refused_on_a_live_call(make_app, simulator, smtp):
             with pytest.raises(GatewayAuthError):
                 shop_settings.gateway().status("ORD-1-1")
             shop_settings.forget()
+
         def recorded():
             db.session.expire_all()
             return Alert.query.all()

@@ -123,4 +123,6 @@ def test_a_challenged_card_reaches_the_owner_by_mail(topology, journey):
     assert "held for review" in message.get_content() and "TOPO-CARD-1" in message.get_content()
     wait_until(lambda: any(b'"checkout.alert.opened"' in r.body for r in topology.shop.receiver.received),
                timeout=30, what="the alert's webhook")
-    assert topology.sql("SELECT status FROM mail_messages")[0][0] == "sent"
+    # The worker records the mail as sent right after the server took it.
+    wait_until(lambda: topology.sql("SELECT status FROM mail_messages")[0][0] == "sent", timeout=10,
+               what="the mail to be recorded as sent")

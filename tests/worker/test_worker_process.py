@@ -125,7 +125,7 @@ def test_two_workers_share_the_work_and_do_nothing_twice(app):
                         and db.session.scalar(db.select(db.func.count()).select_from(MailMessage)
                                               .where(MailMessage.status == "sent")) == 10)
 
-                wait_until(done, timeout=60, what="both workers to finish")
+            wait_until(done, timeout=60, what="both workers to finish")
         for worker in workers:
             code, took = worker.terminate()
             assert code == 0 and took < 10, worker.output
@@ -135,7 +135,8 @@ def test_two_workers_share_the_work_and_do_nothing_twice(app):
         shop.stop()
         smtp.down()
     ids = [request.headers.get("Webhook-Id") for request in shop.receiver.received]
-    assert len(ids) == 20 and len(set(ids)) == 20
+    outputs = "\n".join(worker.output for worker in workers)
+    assert len(ids) == 20 and len(set(ids)) == 20, outputs
     subjects = sorted(message["Subject"] for message in smtp.inbox.messages)
     assert subjects == sorted(f"message {number}" for number in range(10))
     with app.app_context():
