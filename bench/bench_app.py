@@ -9,6 +9,7 @@ from checkout import create_app
 BENCH_DIR = os.environ["BENCH_DIR"]
 
 app = create_app({
+    "APP_ENV": "development",  # the embedded default; unset would mean production
     "INSTANCE_PATH": BENCH_DIR,
     "SQLALCHEMY_DATABASE_URI": os.environ.get("BENCH_DATABASE_URI") or f"sqlite:///{BENCH_DIR}/checkout.sqlite3",
     "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-secret-key-not-for-production-0000",

@@ -12,7 +12,7 @@ from datetime import timedelta
 from bench.bench_app import app
 from checkout.extensions import db
 from checkout.models import PaymentAttempt
-from checkout.payments import checkout_status
+from checkout.storefront import checkout_status
 from checkout.payments.orders import NewItem, create_order
 from checkout.timeutil import utcnow
 

@@ -7,23 +7,27 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from checkout.config import CONFIGS, SIMULATOR_MOUNT, check_production, from_environment
+from checkout.config import CONFIGS, DEFAULT_APP_ENV, SIMULATOR_MOUNT, check_app_env, check_production, from_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app from the environment, overridden by ``config`` (tests pass theirs)."""
+    """Build the app from the environment, overridden by ``config`` (tests pass theirs).
+
+    Without an APP_ENV the app is production (see ``checkout.config.DEFAULT_APP_ENV``).
+    """
     settings = {**from_environment(), **(config or {})}
-    app_env = settings.get("APP_ENV", "development")
+    app_env = check_app_env(settings.get("APP_ENV") or DEFAULT_APP_ENV)
     app = Flask(
         __name__,
         instance_path=settings.get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    app.config.from_object(CONFIGS.get(app_env, CONFIGS["development"]))
+    app.config.from_object(CONFIGS[app_env])
     app.config.update(settings)
+    app.config["APP_ENV"] = app_env
     if not app.config.get("SQLALCHEMY_DATABASE_URI") or app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///checkout.sqlite3":
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "checkout.sqlite3")
     if not app.config.get("SECRET_KEY") and app_env != "production":

@@ -5,6 +5,11 @@ returned once, by ``create``; the database keeps only its SHA-256 and a short vi
 prefix (``ck_live_AbCd``) so people can tell keys apart in lists. Looking a key up by the
 digest of what was presented is an index lookup that reveals nothing about stored keys,
 and a high-entropy key needs no slow password hash.
+
+Each key carries scopes (``read``: look at sessions; ``write``: create and cancel them;
+``refund``: refund them) and may carry an expiry, after which it is refused like a
+revoked key. Scopes and expiry are fixed when the key is made: to change them, make a new
+key and revoke the old one, so a key's powers never grow behind the shop's back.
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
@@ -28,6 +33,10 @@ MAX_NAME = 80
 # Writing last_used_at on every call would turn each read into a write; a minute is precise enough.
 LAST_USED_PRECISION = timedelta(minutes=1)
 
+READ, WRITE, REFUND = "read", "write", "refund"
+SCOPES = (READ, WRITE, REFUND)  # the order they are shown and stored in
+MAX_LIFETIME = timedelta(days=5 * 366)
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -36,10 +45,31 @@ class Caller:
     id: int
     name: str
     prefix: str
+    scopes: frozenset[str] = frozenset(SCOPES)
+    expires_at: datetime | None = None
 
     @property
     def actor(self) -> str:
         return f"api:{self.name}"
+
+    def expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or utcnow())
+
+
+def normalise_scopes(scopes) -> tuple[str, ...]:
+    """Known scopes in canonical order. Raises InvalidRequest for none or an unknown one."""
+    chosen = {str(s).strip() for s in (scopes or []) if str(s).strip()}
+    unknown = sorted(chosen - set(SCOPES))
+    if unknown:
+        raise InvalidRequest("Unknown scope: " + ", ".join(unknown) + ".", code="invalid_scopes",
+                             fields={"scopes": "Choose from " + ", ".join(SCOPES) + "."})
+    if not chosen:
+        raise InvalidRequest("Choose at least one scope.", code="invalid_scopes", fields={"scopes": "Required."})
+    return tuple(s for s in SCOPES if s in chosen)
+
+
+def scopes_of(key: ApiKey) -> tuple[str, ...]:
+    return tuple(s for s in SCOPES if s in (key.scopes or "").split())
 
 
 def digest(token: str) -> str:
@@ -50,21 +80,30 @@ def new_token() -> str:
     return KEY_MARKER + secrets.token_urlsafe(32)
 
 
-def create(name: str, *, actor: str) -> tuple[ApiKey, str]:
-    """Store a new key and return it with its plaintext, which is never available again. Commits."""
+def create(name: str, *, actor: str, scopes=SCOPES, expires_at: datetime | None = None) -> tuple[ApiKey, str]:
+    """Store a new key and return it with its plaintext, which is never available again. Commits.
+
+    ``scopes``: a non-empty subset of SCOPES. ``expires_at`` (naive UTC): None for a key
+    that does not expire; otherwise in the future and within MAX_LIFETIME."""
     name = (name or "").strip()
     if not name:
         raise InvalidRequest("Give the key a name.", code="invalid_name", fields={"name": "Required."})
     if len(name) > MAX_NAME:
         raise InvalidRequest(f"The name is longer than {MAX_NAME} characters.", code="invalid_name",
                              fields={"name": "Too long."})
+    chosen = normalise_scopes(scopes)
+    now = utcnow()
+    if expires_at is not None and not now < expires_at <= now + MAX_LIFETIME:
+        raise InvalidRequest("The expiry must be in the future and within five years.", code="invalid_expiry",
+                             fields={"expires_at": "Out of range."})
     token = new_token()
     key = ApiKey(name=name, prefix=token[: len(KEY_MARKER) + VISIBLE_CHARS], key_hash=digest(token),
-                 created_at=utcnow())
+                 created_at=now, scopes=" ".join(chosen), expires_at=expires_at)
     db.session.add(key)
     db.session.flush()
     audit.record(actor, "api_key.created", subject_type="api_key", subject_id=key.id,
-                 details={"name": name, "prefix": key.prefix})
+                 details={"name": name, "prefix": key.prefix, "scopes": list(chosen),
+                          "expires_at": expires_at.isoformat() + "Z" if expires_at else None})
     db.session.commit()
     return key, token
 
@@ -106,7 +145,8 @@ def all_keys() -> list[ApiKey]:
 
 
 def authenticate(token: str | None) -> Caller | None:
-    """The active key behind a presented token, or None. Never raises for bad input."""
+    """The unrevoked key behind a presented token, or None. Never raises for bad input.
+    The caller may have expired: the API answers that case in its own words."""
     if not token or not token.startswith(KEY_MARKER) or len(token) > 200:
         return None
     wanted = digest(token)
@@ -115,7 +155,8 @@ def authenticate(token: str | None) -> Caller | None:
     # the decision itself free of any timing difference.
     if key is None or not hmac.compare_digest(key.key_hash, wanted) or key.revoked_at is not None:
         return None
-    return Caller(id=key.id, name=key.name, prefix=key.prefix)
+    return Caller(id=key.id, name=key.name, prefix=key.prefix, scopes=frozenset(scopes_of(key)),
+                  expires_at=key.expires_at)
 
 
 def touch(caller: Caller) -> None:

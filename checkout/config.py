@@ -10,6 +10,13 @@ import os
 from typing import Any, Mapping
 
 ENVIRONMENTS = ("simulator", "sandbox", "production")
+# Midtrans environments that handle real or sandbox transactions: all production accepts.
+GATEWAY_ENVIRONMENTS = ("sandbox", "production")
+# With no APP_ENV the app runs as production: a forgotten variable must mean "refuse to
+# start without real secrets", never "run with development defaults on the internet".
+DEFAULT_APP_ENV = "production"
+MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_DISTINCT = 8
 SIMULATOR_MOUNT = "/midtrans-simulator"
 
 
@@ -36,7 +43,7 @@ def from_environment(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     env = os.environ if env is None else env
     public_url = env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
     config: dict[str, Any] = {
-        "APP_ENV": env.get("APP_ENV", "development"),
+        "APP_ENV": env.get("APP_ENV") or DEFAULT_APP_ENV,
         "SECRET_KEY": env.get("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL")),
         "PUBLIC_URL": public_url,
@@ -51,6 +58,9 @@ def from_environment(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX") or None,
         "SIMULATOR_MOUNTED": _bool(env["SIMULATOR_MOUNTED"], True) if env.get("SIMULATOR_MOUNTED") else None,
+        "DEMO_SHOP": _bool(env["DEMO_SHOP"], False) if env.get("DEMO_SHOP") else None,
+        "NOTIFICATION_RETENTION_DAYS": int(env["NOTIFICATION_RETENTION_DAYS"])
+        if env.get("NOTIFICATION_RETENTION_DAYS") else None,
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "RETURN_URL_ALLOWLIST": _list(env.get("RETURN_URL_ALLOWLIST")),
         # Shop endpoints on a private network (the shop's backend beside us in compose).
@@ -66,6 +76,7 @@ def from_environment(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # The long-running worker (`flask worker`): seconds between runs of each job.
         "WORKER_RECONCILE_EVERY_SECONDS": _int(env.get("WORKER_RECONCILE_EVERY_SECONDS")),
         "WORKER_ALERT_CHECKS_EVERY_SECONDS": _int(env.get("WORKER_ALERT_CHECKS_EVERY_SECONDS")),
+        "WEBHOOK_CA_BUNDLE": env.get("WEBHOOK_CA_BUNDLE") or None,
     }
     return {key: value for key, value in config.items() if value is not None}
 
@@ -93,11 +104,14 @@ class BaseConfig:
     WEBHOOK_REJECTED_RATE_LIMIT = "30 per minute"
     WEBHOOK_STATUS_CONNECT_TIMEOUT = 1.0
     WEBHOOK_STATUS_READ_TIMEOUT = 2.5
+    # Rejected notifications are deleted after this many days (checkout.notifications.retention).
+    NOTIFICATION_RETENTION_DAYS = 30
     # The reconciler (`flask payments reconcile`): ask about attempts with no news this long.
     RECONCILE_INTERVAL_SECONDS = 120
     RECONCILE_MAX_INTERVAL_SECONDS = 900
     RECONCILE_UNANSWERED_AFTER_SECONDS = 60
     RECONCILE_EXPIRY_GRACE_SECONDS = 60
+    RECONCILE_STUCK_PENDING_SECONDS = 600  # still pending this long past expiry: expire it at Midtrans
 
     # Midtrans. With no server key anywhere the app talks to its own simulator.
     MIDTRANS_ENV: str | None = None
@@ -122,6 +136,8 @@ class BaseConfig:
     CHECKOUT_ACTIONS_PER_IP = "10/minute;60/hour"
     CHECKOUT_ACTIONS_PER_ORDER = "6/minute;30/hour"
     DEMO_ORDERS_PER_IP = "20/minute"
+    # The demo shop at / and its POST /buy: development only (production refuses it).
+    DEMO_SHOP = True
     FAST_POLL = True
     # Testing only: a QR's lifetime in seconds, instead of the owner's qris_expiry_minutes.
     QRIS_EXPIRY_SECONDS: int | None = None
@@ -144,6 +160,9 @@ class BaseConfig:
     WEBHOOK_CONNECT_TIMEOUT = 3.0
     WEBHOOK_READ_TIMEOUT = 10.0
     WEBHOOK_ALLOW_PRIVATE_TARGETS: bool | None = None  # None: allowed except in production
+    # CA bundle for the shop's webhook endpoints (a private CA); None: the bundled public CAs.
+    # The environment's REQUESTS_CA_BUNDLE is ignored on purpose: deliveries ignore the environment.
+    WEBHOOK_CA_BUNDLE: str | None = None
 
     # Mail (SMTP_URL, see checkout/mail/smtp_url.py) and owner alerts (checkout/alerts).
     SMTP_URL: str | None = None
@@ -165,6 +184,7 @@ class BaseConfig:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
+    HSTS_MAX_AGE: int | None = None  # seconds; set in production
     PERMANENT_SESSION_LIFETIME = 30 * 60
     ADMIN_IDLE_TIMEOUT_SECONDS = 30 * 60
 
@@ -187,7 +207,12 @@ class TestingConfig(BaseConfig):
 class ProductionConfig(BaseConfig):
     APP_ENV = "production"
     SESSION_COOKIE_SECURE = True
+    # "__Host-": browsers accept the cookie only if Secure, for path / and without a
+    # Domain, so neither a sibling subdomain nor plain http can plant or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-session"
+    HSTS_MAX_AGE = 365 * 24 * 60 * 60
     SIMULATOR_MOUNTED = False
+    DEMO_SHOP = False
 
 
 CONFIGS = {
@@ -198,18 +223,45 @@ CONFIGS = {
 
 
 def check_production(config: Mapping[str, Any]) -> None:
-    """Refuse to run production on development defaults."""
+    """Refuse to run production on development defaults or with development-only parts.
+
+    Each refusal closes a way in: a guessable SECRET_KEY forges admin sessions; SQLite
+    loses payments under several workers; the simulator (mounted, or chosen as the
+    Midtrans environment, which is what "no environment set" used to mean) lets anyone
+    mark an order paid; the demo shop creates payable orders for goods that do not exist.
+    """
     if config.get("APP_ENV") != "production":
         return
     missing = []
-    if not config.get("SECRET_KEY") or len(str(config["SECRET_KEY"])) < 32:
-        missing.append("SECRET_KEY (at least 32 characters)")
+    if secret_key_problem(config.get("SECRET_KEY")):
+        missing.append(f"SECRET_KEY (at least {MIN_SECRET_KEY_LENGTH} random characters)")
     uri = str(config.get("SQLALCHEMY_DATABASE_URI", ""))
     if not uri or uri.startswith("sqlite"):
         missing.append("DATABASE_URL (PostgreSQL)")
-    if config.get("MIDTRANS_ENV") == "simulator":
-        missing.append("MIDTRANS_ENV other than simulator")
+    if config.get("MIDTRANS_ENV") not in GATEWAY_ENVIRONMENTS:
+        missing.append("MIDTRANS_ENV set to sandbox or production (never the simulator)")
     if config.get("MIDTRANS_ENV") == "production" and not config.get("MIDTRANS_SERVER_KEY"):
         missing.append("MIDTRANS_SERVER_KEY")
+    if config.get("SIMULATOR_MOUNTED"):
+        missing.append("SIMULATOR_MOUNTED off (the simulator is for development only)")
+    if config.get("DEMO_SHOP"):
+        missing.append("DEMO_SHOP off (the demo shop is for development only)")
     if missing:
-        raise ConfigError("production needs: " + ", ".join(missing))
+        raise ConfigError("production needs: " + ", ".join(missing)
+                          + ". (For a development server set APP_ENV=development.)")
+
+
+def secret_key_problem(key: object) -> str | None:
+    """Why ``key`` is too weak to sign production sessions, or None."""
+    if not key or not isinstance(key, str) or len(key) < MIN_SECRET_KEY_LENGTH:
+        return "too short"
+    if len(set(key)) < MIN_SECRET_KEY_DISTINCT:
+        return "not random"  # "xxxx...", "changemechangeme..."
+    return None
+
+
+def check_app_env(app_env: object) -> str:
+    """The APP_ENV, refused unless it is one we know (a typo must not mean development)."""
+    if app_env not in CONFIGS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {str(app_env)[:20]!r}")
+    return str(app_env)

@@ -17,13 +17,19 @@ def gateway_amount(amount: int) -> str:
     return f"{int(amount)}.00"
 
 
+MAX_GATEWAY_DIGITS = 16  # far above any payment; keeps hostile exponents out of int()
+
+
 def parse_gateway_amount(value: object) -> int | None:
     """Midtrans's '150000.00' (or 150000) -> 150000; None if it is not whole rupiah."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        return None
     try:
-        amount = Decimal(str(value))
+        amount = Decimal(str(value)[:40])
     except (InvalidOperation, ValueError):
         return None
-    if amount != amount.to_integral_value():
+    # Infinity, NaN and "1e999999999" (whose int() would take the process's memory) are not money.
+    if not amount.is_finite() or amount.adjusted() >= MAX_GATEWAY_DIGITS or amount != amount.to_integral_value():
         return None
     return int(amount)
 

@@ -143,24 +143,35 @@ _clients: dict[tuple, MidtransClient] = {}
 _clients_lock = threading.Lock()
 
 
-def gateway(settings: EffectiveSettings | None = None) -> MidtransClient:
-    """A Midtrans client for the settings in force, reusing its connection pool."""
+def gateway(settings: EffectiveSettings | None = None, *, within_notification: bool = False) -> MidtransClient:
+    """The Midtrans client for the settings in force, reusing its connection pool.
+
+    ``within_notification``: short timeouts and no retries, for re-reading a status while
+    Midtrans waits for our answer to its notification (it gives up after 15 s and wants
+    one within 5).
+    """
     settings = settings or current()
     if not settings.server_key:
         from checkout.midtrans.errors import GatewayAuthError
 
         raise GatewayAuthError("No Midtrans server key is configured for this environment", code="no_key")
     config = current_app.config
+    if within_notification:
+        connect = float(config.get("WEBHOOK_STATUS_CONNECT_TIMEOUT", 1.0))
+        read = float(config.get("WEBHOOK_STATUS_READ_TIMEOUT", 2.5))
+        retries = 0
+    else:
+        connect, read = config["MIDTRANS_CONNECT_TIMEOUT"], config["MIDTRANS_READ_TIMEOUT"]
+        retries = config["MIDTRANS_RETRIES"]
     cache_key = (hashlib.sha256(settings.server_key.encode()).hexdigest(), settings.endpoints,
-                 settings.notification_url, config["MIDTRANS_CONNECT_TIMEOUT"], config["MIDTRANS_READ_TIMEOUT"],
-                 config["MIDTRANS_RETRIES"])
+                 settings.notification_url, connect, read, retries)
     with _clients_lock:
         client = _clients.get(cache_key)
         if client is None:
             client = _clients[cache_key] = MidtransClient(
                 settings.server_key, settings.endpoints, notification_url=settings.notification_url,
-                connect_timeout=config["MIDTRANS_CONNECT_TIMEOUT"], read_timeout=config["MIDTRANS_READ_TIMEOUT"],
-                retries=config["MIDTRANS_RETRIES"], backoff=config.get("MIDTRANS_RETRY_BACKOFF", 0.2),
+                connect_timeout=connect, read_timeout=read, retries=retries,
+                backoff=config.get("MIDTRANS_RETRY_BACKOFF", 0.2),
                 on_auth_refused=functools.partial(_key_refused, settings.environment),
             )
         return client

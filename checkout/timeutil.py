@@ -24,7 +24,7 @@ def format_jakarta(moment: datetime | None) -> str:
 
 def parse_gateway_time(text: str | None) -> datetime | None:
     """Midtrans's 'YYYY-MM-DD HH:MM:SS' (Jakarta time) -> naive UTC."""
-    if not text:
+    if not text or not isinstance(text, str):
         return None
     try:
         local = datetime.strptime(text[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=JAKARTA)

@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 . .venv/bin/activate
+# Say development explicitly: without APP_ENV the app runs as production (and refuses
+# SQLite, the simulator and the demo shop).
+export APP_ENV=development
 flask db upgrade
 PORT="${PORT:-5000}"
 export PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:$PORT}"

@@ -39,5 +39,10 @@ if [[ ! -f .env ]]; then
   printf 'SECRET_KEY=%s\n' "$(python -c 'import secrets; print(secrets.token_urlsafe(48))')" > .env
 fi
 if [[ ! -f .flaskenv ]]; then
-  cp .flaskenv.example .flaskenv
+  if [[ "${APP_ENV:-}" == production ]]; then
+    # A server: no development default for the `flask` command (unset means production).
+    grep -v '^APP_ENV=' .flaskenv.example > .flaskenv
+  else
+    cp .flaskenv.example .flaskenv
+  fi
 fi

@@ -159,17 +159,33 @@ def simulator(tmp_path):
 
 
 @pytest.fixture
-def live_app(make_app, tmp_path):
+def make_live_app(make_app, tmp_path):
+    """Start the product on a real socket with the simulator mounted in-process (the
+    embedded default), with config overrides; everything started is stopped after."""
+    started = []
+
+    def _start(**overrides):
+        server = reserve_server()
+        url = f"http://127.0.0.1:{server.server_port}"
+        application = make_app(
+            PUBLIC_URL=url,
+            SIMULATOR_MOUNTED=True,
+            SIMULATOR_CONFIG={"SIMULATOR_DATABASE": str(tmp_path / f"simulator{len(started)}.sqlite3"),
+                              **SIMULATOR_TEST_CONFIG},
+            **overrides,
+        )
+        live = start(server, application)
+        live.app = application
+        started.append(live)
+        return live
+
+    yield _start
+    for live in started:
+        live.stop()
+        live.app.extensions["simulator"].extensions["midtrans_simulator"].stop()
+
+
+@pytest.fixture
+def live_app(make_live_app):
     """The product on a real socket, simulator mounted in-process: the embedded default."""
-    server = reserve_server()
-    url = f"http://127.0.0.1:{server.server_port}"
-    application = make_app(
-        PUBLIC_URL=url,
-        SIMULATOR_MOUNTED=True,
-        SIMULATOR_CONFIG={"SIMULATOR_DATABASE": str(tmp_path / "simulator.sqlite3"), **SIMULATOR_TEST_CONFIG},
-    )
-    live = start(server, application)
-    live.app = application
-    yield live
-    live.stop()
-    application.extensions["simulator"].extensions["midtrans_simulator"].stop()
+    return make_live_app()

@@ -9,9 +9,13 @@ checks, in the view's decorator:
 * the password binding: changing the password ends every older session;
 * logout: a logged-out nonce is refused even if someone kept a copy of the cookie.
 
-Failed logins are throttled per account and per IP (Flask-Limiter, shared storage, so the
-limit holds across workers). Only failures count: the limit is deducted after the
-response, and only when the view marked the attempt as failed.
+Failed logins are throttled (Flask-Limiter, shared storage, so the limits hold across
+workers) three ways: strictly per (account, client address), so whoever keeps guessing is
+stopped quickly; loosely per account (ten times more), so a stranger's guesses cannot lock
+the owner out from their own address, while a spread-out attack is still capped; and per
+address across accounts. Only failures count: the limits are deducted after the
+response, and only when the view marked the attempt as failed. Each failure is audited,
+and the owner sees how many there were when they next sign in.
 """
 from __future__ import annotations
 
@@ -22,7 +26,9 @@ import time
 from functools import wraps
 from urllib.parse import urlsplit
 
+from babel.dates import format_datetime
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
@@ -33,22 +39,36 @@ from checkout.admin.throttle import on_throttle, retry_after_seconds
 from checkout.extensions import db, limiter
 from checkout.htmx import redirect_to
 from checkout.models import AdminUser
+from checkout.timeutil import to_jakarta
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_SESSION_SECONDS = 12 * 3600
 
 
+def _account_address_limit() -> str:
+    return current_app.config.get("ADMIN_LOGIN_ACCOUNT_ADDRESS_LIMIT", "10 per 15 minutes")
+
+
 def _account_limit() -> str:
-    return current_app.config.get("ADMIN_LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes")
+    return current_app.config.get("ADMIN_LOGIN_ACCOUNT_LIMIT", "100 per 15 minutes")
 
 
 def _ip_limit() -> str:
     return current_app.config.get("ADMIN_LOGIN_IP_LIMIT", "50 per 15 minutes")
 
 
+def _typed_email() -> str:
+    return accounts.normalise_email(request.form.get("email", ""))[:254]
+
+
 def _submitted_account() -> str:
-    email = accounts.normalise_email(request.form.get("email", ""))[:254]
+    email = _typed_email()
     return f"account:{email}" if email else ""  # empty: no account to count against
+
+
+def _submitted_account_from_address() -> str:
+    email = _typed_email()
+    return f"account-address:{email}|{get_remote_address()}" if email else ""
 
 
 def _login_failed(_response) -> bool:
@@ -140,6 +160,11 @@ def _safe_next(candidate: str | None) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def _format_moment(moment) -> str:
+    """A date and time in WIB with the month named in the reader's language."""
+    return format_datetime(to_jakarta(moment), "d MMM yyyy HH:mm", locale=str(get_locale() or "en")) + " WIB"
+
+
 def _start_session(user: AdminUser) -> None:
     """Rotate: drop everything the old session held, then write a fresh nonce."""
     nonce = secrets.token_urlsafe(32)
@@ -148,10 +173,19 @@ def _start_session(user: AdminUser) -> None:
     session.permanent = True
     session.update(admin_id=user.id, admin_auth=accounts.session_binding(user, current_app.config["SECRET_KEY"]),
                    admin_sid=nonce, admin_login_at=now, admin_seen=now)
+    failures, since = accounts.failures_since_last_sign_in(user)
     accounts.record_login(user, nonce)
+    if failures:
+        flash(ngettext("%(num)d failed sign-in attempt on your account since %(since)s. If it was not you, "
+                       "check the audit log and keep your password strong.",
+                       "%(num)d failed sign-in attempts on your account since %(since)s. If they were not you, "
+                       "check the audit log and keep your password strong.",
+                       failures, since=_format_moment(since)), "warning")
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_account_address_limit, key_func=_submitted_account_from_address, methods=["POST"],
+               deduct_when=_login_failed)
 @limiter.limit(_account_limit, key_func=_submitted_account, methods=["POST"], deduct_when=_login_failed)
 @limiter.limit(_ip_limit, key_func=get_remote_address, methods=["POST"], deduct_when=_login_failed)
 def login():
@@ -165,7 +199,7 @@ def login():
     user = accounts.authenticate(form.email.data, form.password.data)
     if user is None:
         g.admin_login_failed = True
-        accounts.record_failed_login(form.email.data)
+        accounts.record_failed_login(form.email.data, request.remote_addr)
         # For fail2ban and friends; the email is what was typed, the password never appears.
         log.warning("admin sign-in failed for %r from %s", accounts.normalise_email(form.email.data)[:254],
                     request.remote_addr)

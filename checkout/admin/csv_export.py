@@ -2,12 +2,16 @@
 
 Amounts are integers (rupiah), times are Jakarta time in ISO form. Spreadsheet programs
 run cells that start with = + - @ (and tab or carriage return) as formulas, so such text
-cells get a leading apostrophe: a customer named "=HYPERLINK(...)" stays text.
+cells get a leading apostrophe: a customer named "=HYPERLINK(...)" stays text. A trigger
+right after a separator (``;``, ``,``, tab, a line break) gets one too ("a;'=cmd()"): a
+spreadsheet that splits the cell on import (another delimiter, "text to columns") would
+otherwise start a new cell with the formula.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Iterable, Iterator
 
 from flask_babel import lazy_gettext as _l
@@ -18,6 +22,8 @@ from checkout.payments.labels import label
 from checkout.timeutil import to_jakarta
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A formula trigger after a separator (and any spaces).
+_TRIGGER_AFTER_SEPARATOR = re.compile(r"([;,\t\r\n][ ]*)([=+\-@])")
 HEADER = ["reference", "status", "created_at_wib", "paid_at_wib", "total_amount", "paid_amount", "refunded_amount",
           "method", "payment_type", "midtrans_order_id", "transaction_id", "flag", "customer_name", "customer_email",
           "description"]
@@ -40,9 +46,10 @@ def safe_cell(value):
     """Numbers stay numbers; text that a spreadsheet would evaluate is quoted."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    text = _TRIGGER_AFTER_SEPARATOR.sub(r"\1'\2", value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _time(moment) -> str:

@@ -28,7 +28,7 @@ from wtforms.fields.choices import SelectChoice as C
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from checkout.config import ENVIRONMENTS
+from checkout.config import ENVIRONMENTS, GATEWAY_ENVIRONMENTS
 from checkout.form_messages import TranslatedForm, TranslatedSubform
 from checkout.money import parse_rupiah_input
 from checkout.payments.labels import STATUS_LABELS, lazy_label
@@ -44,6 +44,15 @@ ENVIRONMENT_LABELS = {
     "production": _l("Production (real money)"),
 }
 KEY_ENVIRONMENTS = ("sandbox", "production")
+
+
+def offered_environments() -> tuple[str, ...]:
+    """The Midtrans environments the owner may choose: no simulator in production."""
+    if current_app.config.get("APP_ENV") == "production":
+        return GATEWAY_ENVIRONMENTS
+    return ENVIRONMENTS
+
+
 KEY_PREFIXES = {
     ("sandbox", "server"): "SB-Mid-server-",
     ("sandbox", "client"): "SB-Mid-client-",
@@ -81,6 +90,8 @@ class MultiCheckboxField(SelectMultipleField):
 class RupiahField(StringField):
     """Whole rupiah typed by a person ('150000', '150.000', 'Rp 150.000'). ``data`` is an
     int, or None when empty or not a whole positive number (with an error kept for that)."""
+
+    raw = ""  # what was typed; a row built without form data has typed nothing
 
     def process_formdata(self, valuelist):
         self.raw = (valuelist[0] if valuelist else "").strip()
@@ -153,6 +164,11 @@ class SettingsForm(TranslatedForm):
     production_server_key = PasswordField(_l("Server key"),
                                           validators=[Length(max=100), _key_validator("production", "server")])
     production_forget_server_key = BooleanField(_l("Remove the saved server key"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Production never offers the simulator (it would let anyone mark orders paid).
+        self.environment.choices = [C(e, ENVIRONMENT_LABELS[e]) for e in offered_environments()]
 
     def validate_snap_methods(self, field):
         unknown = set(field.data or ()) - {choice.value for choice in SNAP_METHOD_CHOICES}

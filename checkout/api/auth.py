@@ -2,8 +2,14 @@
 
 The rate limiter runs before the blueprint's own hooks, so its key function resolves the
 caller itself; the result is cached on ``g`` and the blueprint hook only enforces it.
+
+Each view names the one scope it needs with ``requires``: a key without it gets a 403
+naming the scope (also in ``WWW-Authenticate``, as RFC 6750 puts it). An expired key is
+refused with 401 before any view runs, like a revoked one but in its own words.
 """
 from __future__ import annotations
+
+from functools import wraps
 
 from flask import current_app, g, request
 
@@ -16,10 +22,14 @@ _UNSET = object()
 
 
 def current_caller() -> Caller | None:
-    """The key behind this request, or None (missing, malformed, unknown or revoked)."""
+    """The key behind this request, or None (missing, malformed, unknown, revoked or expired)."""
     cached = g.get("_api_caller", _UNSET)
     if cached is _UNSET:
-        cached = g._api_caller = api_keys.authenticate(_bearer_token())
+        cached = api_keys.authenticate(_bearer_token())
+        if cached is not None and cached.expired():
+            g._api_key_expired = True
+            cached = None
+        g._api_caller = cached
     return cached
 
 
@@ -47,7 +57,31 @@ def require_key() -> None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
     if current_caller() is None:
+        if g.get("_api_key_expired"):
+            raise ApiError(401, "api_key_expired", "This API key has expired; use a new key.",
+                           headers={"WWW-Authenticate": 'Bearer realm="checkout-api", error="invalid_token"'})
         raise _unauthorized()
+
+
+def requires(scope: str):
+    """Decorate a view: refuse with 403 unless the calling key holds ``scope``."""
+    if scope not in api_keys.SCOPES:  # pragma: no cover - a typo in a route, caught at import
+        raise ValueError(f"unknown scope {scope!r}")
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if scope not in caller().scopes:
+                raise ApiError(
+                    403, "insufficient_scope", f"This API key lacks the '{scope}' scope.", fields={"scope": scope},
+                    headers={"WWW-Authenticate": f'Bearer realm="checkout-api", error="insufficient_scope", '
+                                                 f'scope="{scope}"'})
+            return view(*args, **kwargs)
+
+        wrapper.required_scope = scope
+        return wrapper
+
+    return decorate
 
 
 def _bearer_token() -> str | None:

@@ -28,6 +28,7 @@ from flask import Response, current_app, g, request
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from checkout import json_bodies
 from checkout.api import auth
 from checkout.api.errors import ApiError, response_for
 from checkout.extensions import db
@@ -93,8 +94,9 @@ def fingerprint() -> str:
     """Method, path and body; JSON bodies are compared by content, not by whitespace."""
     raw = request.get_data(cache=True)
     try:
-        body = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    except (ValueError, UnicodeDecodeError):
+        parsed = json_bodies.parse(raw, max_bytes=len(raw))
+        body = json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    except json_bodies.UnreadableBody:
         body = raw
     digest = hashlib.sha256()
     for part in (request.method.encode(), request.path.encode(), body):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from copy import deepcopy
 
 from checkout.alerts.kinds import KINDS as ALERT_KINDS
+from checkout.api_keys import READ, REFUND, SCOPES, WRITE
 from checkout.outbox.events import EVENT_TYPES
 from checkout.payments.states import OrderStatus
 
@@ -25,7 +26,7 @@ def _json(schema: dict, description: str) -> dict:
 ERROR = _ref("Error")
 ERRORS = {
     "400": _json(ERROR, "Malformed JSON or an invalid Idempotency-Key."),
-    "401": _json(ERROR, "Missing, unknown or revoked API key."),
+    "401": _json(ERROR, "Missing, unknown, revoked or expired API key (`api_key_expired` for the last)."),
     "413": _json(ERROR, "The body is larger than the API accepts."),
     "429": _json(ERROR, "Too many requests for this key; see Retry-After."),
 }
@@ -194,15 +195,20 @@ Create checkout sessions from the shop's backend and follow them to payment.
   `flask api-keys create NAME`). Every active key sees every session of the shop.
 * Amounts are integer rupiah. Every error has the shape `{"error": {"code", "message", "fields"}}`.
 * Send an `Idempotency-Key` with every POST to make retries safe.
+* Each key has scopes: `read` (get and list sessions), `write` (create and cancel sessions)
+  and `refund` (refund sessions); each operation names the one it needs under `security`.
+  A key without it gets 403 `insufficient_scope`, with the scope in `fields.scope` and in
+  `WWW-Authenticate`. A key may have an expiry; after it, calls get 401 `api_key_expired`.
 * Calls are rate limited per key (default 120 a minute); a 429 carries `Retry-After`.
 * Final states are also pushed to your webhook endpoints, signed per Standard Webhooks.
 """
 
 
-def _operation(summary: str, responses: dict, *, body: str | None = None, params: list | None = None,
+def _operation(summary: str, responses: dict, *, scope: str, body: str | None = None, params: list | None = None,
                idempotent: bool = False, operation_id: str) -> dict:
-    op: dict = {"summary": summary, "operationId": operation_id, "responses": {**responses, **ERRORS},
-                "parameters": list(params or [])}
+    forbidden = _json(ERROR, f"The key lacks the `{scope}` scope (`insufficient_scope`; `fields.scope` names it).")
+    op: dict = {"summary": summary, "operationId": operation_id, "security": [{"bearerAuth": [scope]}],
+                "responses": {**responses, **ERRORS, "403": forbidden}, "parameters": list(params or [])}
     if idempotent:
         op["parameters"].append(IDEMPOTENCY_KEY)
     if body:
@@ -222,7 +228,7 @@ PATHS = {
                 "409": _json(ERROR, "The Idempotency-Key is in use or was used with another body."),
                 "422": _json(ERROR, "Invalid fields, a total that is not the sum of the items, a used reference, "
                                     "or a return URL off the allowlist."),
-            }, body="CheckoutSessionCreate", idempotent=True, operation_id="createCheckoutSession"),
+            }, body="CheckoutSessionCreate", idempotent=True, scope=WRITE, operation_id="createCheckoutSession"),
         "get": _operation(
             "List checkout sessions, newest first", {
                 "200": _json(_ref("CheckoutSessionList"), "A page of sessions."),
@@ -234,13 +240,13 @@ PATHS = {
                                                            "default": 20}},
                 {"name": "starting_after", "in": "query", "schema": {"type": "string"},
                  "description": "A session id from the previous page: continue after it."},
-            ], operation_id="listCheckoutSessions"),
+            ], scope=READ, operation_id="listCheckoutSessions"),
     },
     "/checkout-sessions/{session_id}": {
         "get": _operation("Get a checkout session", {
             "200": _json(SESSION, "The session."),
             "404": _json(ERROR, "No such session."),
-        }, params=[SESSION_ID], operation_id="getCheckoutSession"),
+        }, params=[SESSION_ID], scope=READ, operation_id="getCheckoutSession"),
     },
     "/checkout-sessions/{session_id}/cancel": {
         "post": _operation("Cancel an open checkout session", {
@@ -249,7 +255,8 @@ PATHS = {
             "409": _json(ERROR, "Paid or expired sessions cannot be cancelled; or the Idempotency-Key conflicts."),
             "422": _json(ERROR, "Invalid fields."),
             "503": _json(ERROR, "Midtrans could not be reached; nothing was cancelled."),
-        }, body="CancelInput", params=[SESSION_ID], idempotent=True, operation_id="cancelCheckoutSession"),
+        }, body="CancelInput", params=[SESSION_ID], idempotent=True, scope=WRITE,
+            operation_id="cancelCheckoutSession"),
     },
     "/checkout-sessions/{session_id}/refunds": {
         "post": _operation("Refund a paid checkout session, fully or partly", {
@@ -259,7 +266,8 @@ PATHS = {
                                 "or the Idempotency-Key conflicts."),
             "422": _json(ERROR, "Invalid amount (too large, or partial where only full refunds exist)."),
             "503": _json(ERROR, "Midtrans could not be reached; nothing was refunded."),
-        }, body="RefundInput", params=[SESSION_ID], idempotent=True, operation_id="refundCheckoutSession"),
+        }, body="RefundInput", params=[SESSION_ID], idempotent=True, scope=REFUND,
+            operation_id="refundCheckoutSession"),
     },
 }
 
@@ -273,8 +281,10 @@ def document() -> dict:
         "security": [{"bearerAuth": []}],
         "paths": PATHS,
         "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                               "description": "An API key, ck_live_..."}},
+            "securitySchemes": {"bearerAuth": {
+                "type": "http", "scheme": "bearer",
+                "description": "An API key, ck_live_... Its scopes (" + ", ".join(SCOPES) + ") are the roles "
+                               "each operation lists under `security`."}},
             "schemas": SCHEMAS,
         },
         "webhooks": {

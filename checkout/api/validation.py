@@ -10,7 +10,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
+from flask import current_app, request
+
+from checkout import json_bodies
 
 from checkout.api.errors import ApiError
 from checkout.payments.orders import MAX_EXPIRY_MINUTES, Customer, NewItem
@@ -29,6 +31,7 @@ ITEM_FIELDS = frozenset({"name", "unit_price", "quantity", "sku"})
 CUSTOMER_FIELDS = frozenset({"name", "email", "phone"})
 REFUND_FIELDS = frozenset({"amount", "reason"})
 CANCEL_FIELDS = frozenset({"reason"})
+NUL_MESSAGE = "Must not contain a NUL character."
 
 
 @dataclass(frozen=True)
@@ -51,10 +54,6 @@ class RefundRequest:
     reason: str
 
 
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def json_body(*, allow_empty: bool = False) -> Any:
     """The parsed body. 400 for malformed JSON; an empty body is ``{}`` when allowed."""
     raw = request.get_data(cache=True)  # enforces the body-size cap (413)
@@ -63,9 +62,11 @@ def json_body(*, allow_empty: bool = False) -> Any:
             return {}
         raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
     try:
-        return json.loads(raw, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
+        return json_bodies.parse(raw, max_bytes=current_app.config.get("API_MAX_BODY", 64 * 1024))
+    except json_bodies.UnreadableBody as unreadable:
+        if unreadable.too_large:
+            raise ApiError(413, "payload_too_large", "The request body is too large.") from None
+        raise ApiError(400, "invalid_json", f"The request body is not valid JSON ({unreadable.reason}).") from None
 
 
 def _is_int(value: Any) -> bool:
@@ -94,8 +95,14 @@ class _Fields:
         if not isinstance(value, str):
             self.add(f"{where}{name}", "Must be a string.")
             return None
+        if "\x00" in value:
+            self.add(f"{where}{name}", NUL_MESSAGE)
+            return None
         if len(value) > max_length:
             self.add(f"{where}{name}", f"At most {max_length} characters.")
+            return None
+        if "\x00" in value:  # valid JSON, but no database text column can hold it
+            self.add(f"{where}{name}", "Must not contain the NUL character.")
             return None
         if required and not value.strip():
             self.add(f"{where}{name}", "Required.")
@@ -212,10 +219,25 @@ def _metadata(data: dict, f: _Fields) -> dict | None:
     if len(raw) > MAX_METADATA_KEYS or any(len(key) > MAX_METADATA_KEY_LENGTH for key in raw):
         f.add("metadata", f"At most {MAX_METADATA_KEYS} keys of at most {MAX_METADATA_KEY_LENGTH} characters.")
         return None
-    if len(json.dumps(raw, separators=(",", ":"), ensure_ascii=False).encode()) > MAX_METADATA_BYTES:
+    encoded = json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
+    if len(encoded.encode()) > MAX_METADATA_BYTES:
         f.add("metadata", f"At most {MAX_METADATA_BYTES} bytes as JSON.")
         return None
+    if _holds_nul(raw):
+        f.add("metadata", NUL_MESSAGE)
+        return None
     return raw
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether any key or string inside ``value`` holds a NUL (PostgreSQL cannot store one)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def parse_refund(body: Any) -> RefundRequest:

@@ -18,12 +18,17 @@ def reconcile_command(limit: int, max_seconds: float, every: float | None, grace
     """Ask Midtrans about payments with no news, apply the answers, close expired orders.
 
     Once (for cron), or with --every as a long-running process. Safe on several machines
-    at once. Prints one line per change and a summary.
+    at once. Prints one line per change and a summary. A single run also purges rejected
+    notifications past their retention (the worker does that on its own schedule).
     """
+    from checkout.notifications.retention import purge_rejected
     from checkout.payments.reconciler import reconcile
 
     if every is None:
         reconcile(limit=limit, max_seconds=max_seconds, echo=click.echo)
+        purged = purge_rejected()
+        if purged:
+            click.echo(f"purged {purged} rejected notifications")
         return
     from checkout.commands.worker import run_supervised
     from checkout.worker.jobs import reconcile_job

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import requests
 
+from checkout import json_bodies
 from checkout.midtrans.errors import (
     GatewayAuthError,
     GatewayError,
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 SUCCESS_CODES = {"200", "201", "202", "407"}  # 202 deny and 407 expire are answers, not errors
 UNAVAILABLE_CODES = {"429", "500", "502", "503", "504", "505"}
+MAX_ANSWER_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -140,8 +142,9 @@ class MidtransClient:
 def _interpret(response: requests.Response) -> dict:
     http = response.status_code
     try:
-        body = response.json()
-    except ValueError:
+        # Midtrans's answers are small; anything huge or absurdly nested is not one of them.
+        body = json_bodies.parse(response.content, max_bytes=MAX_ANSWER_BYTES)
+    except json_bodies.UnreadableBody:
         body = None
     if not isinstance(body, dict):
         body = {}

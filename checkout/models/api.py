@@ -20,6 +20,9 @@ class ApiKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # What the key may do: space-separated names from ``checkout.api_keys.SCOPES``.
+    scopes: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime | None]  # None: never; refused from this moment on
 
 
 class IdempotencyRecord(db.Model):

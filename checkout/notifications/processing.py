@@ -16,15 +16,11 @@ from checkout import shop_settings
 from checkout.extensions import db
 from checkout.midtrans.errors import GatewayError
 from checkout.notifications import matching, recording, verification
+from checkout.payments import amounts, gateway_answers
 from checkout.notifications.intake import Delivery
 from checkout.notifications.recording import Claims
 from checkout.payments.states import LIVE, MONEY_RECEIVED, PaymentStatus, target_for
-from checkout.payments.transitions import (
-    GatewayReport,
-    RaceRetriesExhausted,
-    TransitionResult,
-    apply_gateway_status,
-)
+from checkout.payments.transitions import GatewayReport, RaceRetriesExhausted, TransitionResult
 
 log = logging.getLogger(__name__)
 ACTOR = "midtrans:notification"
@@ -78,8 +74,10 @@ def receive(delivery: Delivery) -> Result:
         decision = _Decision(Result(500, "failed", "internal error"))
 
     try:
+        # Only a verified delivery (every 2xx here passed the signature check) is kept whole.
         recording.finish(notification_id, decision.result.outcome, decision.result.reason, claims=claims,
-                         attempt_id=decision.attempt_id, notified_attempt=decision.heard)
+                         attempt_id=decision.attempt_id, notified_attempt=decision.heard,
+                         verified_body=delivery.body if decision.result.accepted else None)
     except TEMPORARY:
         db.session.rollback()
         log.warning("midtrans notification %s: outcome not recorded; asking for a retry", notification_id)
@@ -103,14 +101,16 @@ def _decide(delivery: Delivery) -> _Decision:
     if match is None:
         # The dashboard's "test notification" names a transaction nobody has.
         return _Decision(Result(200, "ignored", "unknown transaction"))
-    attempt, order = match.attempt, match.attempt.order
+    attempt = match.attempt
     if match.trusted_body:
-        problem = matching.amount_problem(payload, attempt, order)
+        # The signed body's own money is checked before anything else (even before the
+        # status API is asked), so a bad notification is flagged whatever Midtrans says.
+        problem = gateway_answers.answer_problem(payload, attempt)
         if problem:
-            matching.flag_mismatch(attempt, problem, actor=ACTOR)
+            amounts.flag_mismatch(attempt, problem, actor=ACTOR)
             return _Decision(Result(200, "mismatch", problem), attempt.id)
 
-    effective, note = payload, ""
+    effective, note, source = payload, "", ""
     if settings.verify_with_status_api or not match.trusted_body:
         ident = match.status_ident
         db.session.commit()  # hold no transaction open across a call to Midtrans
@@ -118,20 +118,16 @@ def _decide(delivery: Delivery) -> _Decision:
         if answer is None:
             return _Decision(Result(200, "ignored", "Midtrans's status API does not know this transaction"),
                              attempt.id)
-        if answer.get("order_id") not in (None, attempt.midtrans_order_id):
-            return _Decision(Result(200, "mismatch", "the status API names another order_id"), attempt.id)
-        problem = matching.amount_problem(answer, attempt, order)
-        if problem:
-            matching.flag_mismatch(attempt, problem, actor=ACTOR)
-            return _Decision(Result(200, "mismatch", "status API: " + problem), attempt.id)
-        effective = answer
+        effective, source = answer, "status API: "
         said = str(payload.get("transaction_status") or "")
         if str(answer.get("transaction_status") or "") != said:
             note = f"status API says {answer.get('transaction_status')} (body said {said}); "
 
+    checked = gateway_answers.apply_checked(attempt, effective, actor=ACTOR)
+    if not checked.applied:
+        return _Decision(Result(200, "mismatch", source + checked.problem), attempt.id)
     report = GatewayReport.from_payload(effective)
-    result = apply_gateway_status(attempt.id, report, actor=ACTOR)
-    outcome, reason = describe(result, report)
+    outcome, reason = describe(checked.result, report)
     return _Decision(Result(200, outcome, note + reason), attempt.id, heard=True)
 
 

@@ -15,13 +15,9 @@ key or the expected signature.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import threading
-
 from flask import current_app
 
-from checkout.midtrans.client import MidtransClient
+from checkout import json_bodies, shop_settings
 from checkout.midtrans.signature import verify
 from checkout.payments.states import PaymentStatus, target_for
 
@@ -42,12 +38,11 @@ _CODES_FOR_TARGET = {
 
 
 def parse(body: bytes) -> dict | None:
-    """The JSON object in the body, or None if it is not one."""
+    """The JSON object in the body, or None if it is not one (see ``checkout.json_bodies``)."""
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        return json_bodies.parse_object(body, max_bytes=current_app.config.get("WEBHOOK_MAX_BODY", 64 * 1024))
+    except json_bodies.UnreadableBody:
         return None
-    return payload if isinstance(payload, dict) else None
 
 
 def signature_problem(payload: dict, server_key: str | None) -> str | None:
@@ -84,29 +79,10 @@ def is_well_signed(body: bytes, server_key: str | None) -> bool:
     return payload is not None and signature_problem(payload, server_key) is None
 
 
-# --- the status API, with a timeout short enough to answer Midtrans within 5 seconds --
-
-_clients: dict[tuple, MidtransClient] = {}
-_clients_lock = threading.Lock()
-
-
-def status_client(settings) -> MidtransClient:
-    """A client for re-reading statuses from inside a notification: short timeouts, no retries."""
-    config = current_app.config
-    connect = float(config.get("WEBHOOK_STATUS_CONNECT_TIMEOUT", 1.0))
-    read = float(config.get("WEBHOOK_STATUS_READ_TIMEOUT", 2.5))
-    key = (hashlib.sha256(settings.server_key.encode()).hexdigest(), settings.endpoints, connect, read)
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            client = _clients[key] = MidtransClient(settings.server_key, settings.endpoints,
-                                                    connect_timeout=connect, read_timeout=read, retries=0)
-        return client
-
-
 def read_status(settings, ident: str) -> dict | None:
-    """Midtrans's own answer about ``ident`` (an order_id or transaction_id).
+    """Midtrans's own answer about ``ident`` (an order_id or transaction_id), asked with
+    timeouts short enough to answer Midtrans within 5 seconds.
 
     None when Midtrans does not know it; raises ``GatewayError`` when it cannot be asked.
     """
-    return status_client(settings).status(str(ident))
+    return shop_settings.gateway(settings, within_notification=True).status(str(ident))

@@ -9,6 +9,10 @@ so no database transaction is open while we wait on the shop; the outcome is wri
 afterwards. A worker that dies mid-send loses its lease after ``LEASE`` and the delivery
 is tried again (receivers de-duplicate on ``webhook-id``).
 
+Each attempt resolves the endpoint's host once and connects only to an address that
+passed the public-address check (``destinations``, ``pinned_http``), ignoring proxy
+settings from the environment.
+
 A 2xx is success. Anything else (3xx included: redirects are not followed, a webhook
 must not silently land elsewhere), a timeout or a refused connection is a failure,
 retried with exponential backoff and jitter; after the last attempt (about 2.5 days
@@ -34,7 +38,7 @@ from checkout import crypto, leases
 from checkout.alerts import causes as alert_causes
 from checkout.extensions import db
 from checkout.models import DeliveryAttempt, OutboxEvent, WebhookDelivery, WebhookEndpoint
-from checkout.outbox import endpoints, signing
+from checkout.outbox import destinations, pinned_http, signing
 from checkout.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -111,30 +115,37 @@ def _load(delivery_id: int, worker: str) -> _Job | None:
 
 
 def _send(job: _Job) -> tuple[int | None, str | None]:
-    """POST the event; (status code or None, error or None). Never raises for network trouble."""
+    """POST the event; (status code or None, error or None). Never raises for network trouble.
+
+    The error is one of a few fixed categories. In particular a refused and a timed-out
+    connection read the same ("connection failed"), and a blocked address is refused
+    before any connection, in the same words whatever it was: the delivery log must not
+    become a way to map which addresses listen.
+    """
     if job.secret is None:
         return None, "the signing secret cannot be decrypted; check CHECKOUT_ENCRYPTION_KEY"
-    problem = endpoints.destination_problem(job.url)
-    if problem:
-        return None, f"refused: {problem}"
+    try:
+        destination = destinations.resolve(job.url)
+    except destinations.DestinationRefused as exc:
+        return None, f"refused: {exc}"
     config = current_app.config
     timestamp = int(time.time())
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
                **signing.headers(job.secret, job.event_id, timestamp, job.body)}
     try:
-        response = requests.post(
-            job.url, data=job.body, headers=headers, allow_redirects=False, stream=True,
+        code = pinned_http.post(
+            destination, destinations.target_of(job.url), body=job.body, headers=headers,
             timeout=(config.get("WEBHOOK_CONNECT_TIMEOUT", 3.0), config.get("WEBHOOK_READ_TIMEOUT", 10.0)),
+            verify=config.get("WEBHOOK_CA_BUNDLE") or True,
         )
-    except requests.Timeout:
-        return None, "timed out"
-    except requests.ConnectionError:
+    except requests.exceptions.SSLError:
+        return None, "TLS handshake or certificate check failed"
+    except requests.ConnectionError:  # refused, reset, or no answer to connect (ConnectTimeout)
         return None, "connection failed"
+    except requests.Timeout:  # connected, but the answer did not come in time
+        return None, "timed out"
     except requests.RequestException as exc:
         return None, f"request failed: {type(exc).__name__}"
-    # The shop's answer body is not needed; closing now means a slow body cannot hold us.
-    response.close()
-    code = response.status_code
     if 200 <= code < 300:
         return code, None
     if 300 <= code < 400:

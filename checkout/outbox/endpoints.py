@@ -2,62 +2,29 @@
 
 Each endpoint gets its own signing secret (``whsec_...``), shown once and stored encrypted
 (we need the plaintext to sign, so it cannot be hashed). URLs are http(s) only; in
-production they must resolve to public addresses, checked when registered and again
-before every delivery, so the webhook worker cannot be pointed at our own network.
+production they must resolve to public addresses only, checked when registered and again
+at every delivery, which then connects to the address it checked (``destinations`` and
+``pinned_http``), so the webhook worker cannot be pointed at our own network.
 """
 from __future__ import annotations
 
-import ipaddress
-import socket
-from urllib.parse import urlsplit
-
-from flask import current_app
 from sqlalchemy import func, select, update
 
 from checkout import audit, crypto
 from checkout.errors import Conflict, InvalidRequest, NotFound
 from checkout.extensions import db
 from checkout.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
+from checkout.outbox import destinations
 from checkout.outbox.events import EVENT_TYPES
 from checkout.outbox.signing import new_secret
 from checkout.timeutil import utcnow
 
 ALL_EVENTS = "*"
-MAX_URL_LENGTH = 2000
-
-
-def allow_private_targets() -> bool:
-    """Outside production the shop's test server usually lives on 127.0.0.1."""
-    configured = current_app.config.get("WEBHOOK_ALLOW_PRIVATE_TARGETS")
-    if configured is not None:
-        return bool(configured)
-    return current_app.config.get("APP_ENV") != "production"
 
 
 def destination_problem(url: str) -> str | None:
-    """Why we must not send to ``url``, or None. Resolves the host when private targets are refused."""
-    if not isinstance(url, str) or not url or len(url) > MAX_URL_LENGTH or any(c.isspace() for c in url):
-        return "Enter an absolute http:// or https:// URL."
-    try:
-        parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        return "Enter an absolute http:// or https:// URL."
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Enter an absolute http:// or https:// URL."
-    if parts.username or parts.password:
-        return "Credentials in the URL are not allowed; the signature authenticates us."
-    if allow_private_targets():
-        return None
-    try:
-        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        return "The host name does not resolve."
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
-        if not address.is_global or address.is_multicast:
-            return "The URL points at a private, loopback or reserved address."
-    return None
+    """Why an endpoint may not be registered with ``url``, or None (see ``destinations``)."""
+    return destinations.problem(url)
 
 
 def normalise_events(events: list[str] | None) -> list[str]:

@@ -9,7 +9,8 @@ from checkout.errors import NotAllowed, PaymentUnavailable
 from checkout.extensions import db
 from checkout.midtrans.errors import GatewayRejected, GatewayUnavailable
 from checkout.models import Order, PaymentAttempt
-from checkout.payments.states import LIVE, OrderStatus
+from checkout.payments.gateway_answers import apply_checked
+from checkout.payments.states import LIVE, LIVE_VALUES, OrderStatus
 from checkout.payments.transitions import GatewayReport, TransitionResult, apply_gateway_status, close_order
 
 
@@ -29,10 +30,14 @@ def cancel_attempt(attempt: PaymentAttempt, *, actor: str) -> TransitionResult:
         else:
             answer = gateway.cancel(attempt.midtrans_order_id)
     except GatewayRejected as exc:
-        if exc.code in ("412", "404"):
-            answer = gateway.status(attempt.midtrans_order_id) or {"transaction_status": "cancel"}
-        else:
+        if exc.code not in ("412", "404"):
             raise NotAllowed(exc.message, code=f"gateway_{exc.code}") from None
+        # Midtrans would not cancel (paid meanwhile, or gone): apply what it says now.
+        status = gateway.status(attempt.midtrans_order_id)
+        if status is not None:
+            checked = apply_checked(attempt, status, actor=actor)
+            return checked.result or TransitionResult(attempt.id, attempt.status, attempt.status, changed=False)
+        answer = {"transaction_status": "cancel"}
     except GatewayUnavailable:
         raise PaymentUnavailable(_("Midtrans could not be reached, so nothing was cancelled. Please try again.")) from None
     return apply_gateway_status(attempt.id, GatewayReport.from_payload(answer), actor=actor)
@@ -44,10 +49,28 @@ def cancel_order(order: Order, *, actor: str, reason: str | None = None) -> bool
     If money arrived meanwhile the order stays paid: cancellation never wins over a payment.
     """
     live = db.session.scalars(select(PaymentAttempt).where(PaymentAttempt.order_id == order.id,
-                                                           PaymentAttempt.status.in_([s.value for s in LIVE])))
+                                                           PaymentAttempt.status.in_(LIVE_VALUES)))
     for attempt in list(live):
         cancel_attempt(attempt, actor=actor)
     db.session.refresh(order)
     if order.status != OrderStatus.OPEN:
         return False
     return close_order(order.id, OrderStatus.CANCELLED, actor=actor, reason=reason)
+
+
+def cancel_open_order(order: Order, *, actor: str, reason: str) -> bool:
+    """Cancel an order for the shop's backend. Commits. True if this call cancelled it,
+    False if it was cancelled already (a retry is not an error).
+
+    Raises NotAllowed when the order is not open, or when a payment (or its expiry) won
+    the race with the cancellation: payment always wins.
+    """
+    if order.status == OrderStatus.CANCELLED:
+        return False
+    if order.status != OrderStatus.OPEN:
+        raise NotAllowed(f"A {order.status} session cannot be cancelled.", code="session_not_cancellable")
+    cancelled = cancel_order(order, actor=actor, reason=reason)
+    db.session.refresh(order)
+    if not cancelled and order.status != OrderStatus.CANCELLED:
+        raise NotAllowed(f"The session became {order.status} and was not cancelled.", code="session_not_cancellable")
+    return cancelled

@@ -14,18 +14,24 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from checkout import shop_settings
 from checkout.errors import InvalidRequest, PaymentUnavailable
 from checkout.extensions import db
+from checkout.midtrans.client import MidtransClient
 from checkout.midtrans.errors import GatewayAuthError, GatewayError, GatewayRejected
 from checkout.models import Order, PaymentAttempt
 from checkout.payments.cancellation import cancel_attempt
+from checkout.payments.gateway_answers import apply_checked
+from checkout.payments.method_rules import Offer, offer_for
 from checkout.payments.states import LIVE, OrderStatus, PaymentStatus
 from checkout.payments.transitions import GatewayReport, TransitionResult, apply_gateway_status
+from checkout.shop_settings import EffectiveSettings
 from checkout.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -57,10 +63,22 @@ def open_attempt(order: Order, method: str, *, previous: PaymentAttempt | None, 
 
     The number comes from that same observation, not from a fresh read: if anyone opened
     an attempt since, it holds this number and the unique (order_id, number) constraint
-    refuses ours. Returns None then; the caller shows the attempt that won instead of
-    creating a second payable one.
+    refuses ours. Returns None then, or when the order is no longer open; the caller
+    shows the attempt that won (or the order's state) instead of creating a second
+    payable one.
     """
     number = (previous.number if previous is not None else 0) + 1
+    # Claim the order first, in the transaction that inserts the attempt: refused if the
+    # order was closed (or ran out of time) meanwhile, and a close racing us sees the
+    # version move and loses (see ``transitions.close_order``). Never both.
+    still_open = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.status == OrderStatus.OPEN, Order.expires_at > now)
+        .values(version=Order.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if still_open != 1:
+        db.session.rollback()
+        return None
     attempt = PaymentAttempt(
         order_id=order.id, number=number, midtrans_order_id=f"{order.reference}-{number}", method=method,
         environment=environment, status=PaymentStatus.PENDING, gross_amount=order.total_amount,
@@ -172,11 +190,41 @@ def settle_stale_unanswered(attempt: PaymentAttempt, gateway, *, actor: str) -> 
         apply_gateway_status(attempt.id, GatewayReport(transaction_status="expire",
                                                        raw={"status_message": "never reached Midtrans"}), actor=actor)
     else:
-        apply_gateway_status(attempt.id, GatewayReport.from_payload(answer), actor=actor)
+        apply_checked(attempt, answer, actor=actor)
         db.session.refresh(attempt)
         if attempt.status in LIVE:
             cancel_attempt(attempt, actor=actor)
     db.session.refresh(attempt)
+
+
+class Ready(NamedTuple):
+    settings: EffectiveSettings
+    offer: Offer  # what this order may be paid with
+    gateway: MidtransClient
+
+
+def ready_to_start(order: Order, method: str, now: datetime) -> Ready | None:
+    """What both methods check before touching an attempt.
+
+    None when the order can no longer be paid. Raises InvalidRequest when the method is
+    not offered for this order or its items cannot be sent, PaymentUnavailable when no
+    Midtrans client can be had (no key).
+    """
+    if not order_is_payable(order, now):
+        return None
+    settings = shop_settings.current()
+    offer = offer_for(order, settings)
+    if method == "qris" and not offer.qris:
+        raise InvalidRequest(offer.qris_reason or _("QRIS is not available for this payment."),
+                             code="method_unavailable")
+    if method == "snap" and not offer.snap:
+        raise InvalidRequest(offer.snap_reason or _("Other payment methods are not available for this payment."),
+                             code="method_unavailable")
+    check_items(order)
+    try:
+        return Ready(settings, offer, shop_settings.gateway())
+    except GatewayError as error:
+        raise unavailable(error) from None
 
 
 def order_is_payable(order: Order, now: datetime) -> bool:

@@ -10,15 +10,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
 
 from checkout import shop_settings
-from checkout.errors import InvalidRequest
 from checkout.midtrans.errors import GatewayError, GatewayInFlight, GatewayRejected
 from checkout.models import Order, PaymentAttempt
 from checkout.payments import checkout_flow as flow
 from checkout.payments.cancellation import cancel_attempt
-from checkout.payments.method_rules import offer_for
 from checkout.payments.qr_image import render_png
 from checkout.timeutil import gateway_time, parse_gateway_time, utcnow
 
@@ -33,15 +30,10 @@ def start_qris(order: Order, *, actor: str = "customer") -> PaymentAttempt | Non
     unanswered; the next press re-uses it with the same Idempotency-Key).
     """
     now = utcnow()
-    if not flow.order_is_payable(order, now):
+    ready = flow.ready_to_start(order, "qris", now)
+    if ready is None:
         return None
-    settings = shop_settings.current()
-    offer = offer_for(order, settings)
-    if not offer.qris:
-        raise InvalidRequest(offer.qris_reason or _("QRIS is not available for this payment."),
-                             code="method_unavailable")
-    flow.check_items(order)
-    gateway = _gateway()
+    settings, _offer, gateway = ready
 
     attempt = flow.latest_attempt(order.id)
     if flow.is_live(attempt):
@@ -65,13 +57,6 @@ def start_qris(order: Order, *, actor: str = "customer") -> PaymentAttempt | Non
     if attempt is None:
         return flow.winner_after_race(order)
     return _charge(attempt, order, gateway, actor)
-
-
-def _gateway():
-    try:
-        return shop_settings.gateway()
-    except GatewayError as error:
-        raise flow.unavailable(error) from None
 
 
 def _expiry_seconds(settings, order: Order, now: datetime) -> int:

@@ -11,12 +11,15 @@ accounts), and that are:
 * no news: created more than an interval ago with no notification within the interval
   (a dropped notification, a wrong notification URL).
 
-What it does with the answer: applies it through ``apply_gateway_status`` (actor
-``system:reconciler``), after the same amount check a notification gets. It never
-expires an attempt on its own clock without asking first; the one local expiry is an
-attempt Midtrans does not know (404) whose expiry has passed, which is how a Snap page
-ends (Snap sends nothing when its page expires). When Midtrans cannot be reached, the
-attempt is left for the next run.
+What it does with the answer: applies it through ``gateway_answers.apply_checked``
+(actor ``system:reconciler``), the same order id, amount and currency check every
+answer gets. An attempt Midtrans still reports pending ``stuck_after`` (10 minutes) past
+its expiry is expired *at Midtrans* (``POST /v2/{id}/expire``), and the status Midtrans
+reports afterwards is applied: if the customer paid at the last moment, Midtrans refuses
+and says so, and the payment counts. It never expires an attempt on its own clock without
+asking first; the one local expiry is an attempt Midtrans does not know (404) whose
+expiry has passed, which is how a Snap page ends (Snap sends nothing when its page
+expires). When Midtrans cannot be reached, the attempt is left for the next run.
 
 Then it closes open orders whose ``expires_at`` passed with no live attempt.
 
@@ -34,15 +37,15 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, or_, select
 
 from checkout import audit, shop_settings
 from checkout.alerts import causes as alert_causes
 from checkout.extensions import db
-from checkout.midtrans.errors import GatewayError
+from checkout.midtrans.errors import GatewayError, GatewayRejected
 from checkout.models import Order, PaymentAttempt
-from checkout.notifications import matching
-from checkout.payments.states import LIVE, OrderStatus
+from checkout.payments import amounts, gateway_answers, status_sync
+from checkout.payments.states import LIVE_VALUES, OrderStatus
 from checkout.payments.transitions import (
     GatewayReport,
     RaceRetriesExhausted,
@@ -53,7 +56,6 @@ from checkout.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 ACTOR = "system:reconciler"
-LIVE_VALUES = [status.value for status in LIVE]
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Rules:
     max_interval: timedelta = timedelta(minutes=15)  # back-off ceiling for long-lived attempts
     unanswered_after: timedelta = timedelta(minutes=1)  # gateway_answered_at NULL this long -> ask
     expiry_grace: timedelta = timedelta(minutes=1)  # clock skew allowed before a local expiry
+    stuck_after: timedelta = timedelta(minutes=10)  # still pending this long past expiry -> expire at Midtrans
 
     @classmethod
     def from_config(cls) -> "Rules":
@@ -71,6 +74,7 @@ class Rules:
             max_interval=timedelta(seconds=config.get("RECONCILE_MAX_INTERVAL_SECONDS", 900)),
             unanswered_after=timedelta(seconds=config.get("RECONCILE_UNANSWERED_AFTER_SECONDS", 60)),
             expiry_grace=timedelta(seconds=config.get("RECONCILE_EXPIRY_GRACE_SECONDS", 60)),
+            stuck_after=timedelta(seconds=config.get("RECONCILE_STUCK_PENDING_SECONDS", 600)),
         )
 
 
@@ -176,16 +180,11 @@ def due_attempts(now: datetime, rules: Rules, limit: int, *, environment: str) -
 
 
 def claim(attempt_id: int, cutoff: datetime, now: datetime) -> bool:
-    """Take the right to ask Midtrans about this attempt now; one caller wins. Commits."""
-    rows = db.session.execute(
-        update(PaymentAttempt)
-        .where(PaymentAttempt.id == attempt_id, PaymentAttempt.status.in_(LIVE_VALUES),
-               or_(PaymentAttempt.last_checked_at.is_(None), PaymentAttempt.last_checked_at < cutoff))
-        .values(last_checked_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    return rows == 1
+    """Take the right to ask Midtrans about this attempt now; one caller wins. Commits.
+
+    The same claim the customer's poll takes (``status_sync.claim_check``).
+    """
+    return status_sync.claim_check(attempt_id, not_checked_since=cutoff, now=now)
 
 
 def expired_orders(now: datetime, limit: int) -> list[tuple[int, str]]:
@@ -205,6 +204,9 @@ def _reconcile_attempt(attempt_id, gateway, now, rules, summary: Summary, say) -
     db.session.commit()  # hold no transaction open across a call to Midtrans
     try:
         answer = gateway.status(name)
+        if _stuck_pending(attempt, answer, now, rules):
+            say(f"{name}: Midtrans still says pending long after the expiry; asking it to expire the transaction")
+            answer = _expire_at_midtrans(gateway, name)
     except GatewayError as exc:
         summary.unreachable += 1
         say(f"{name}: Midtrans could not be asked ({exc.message}); left for the next run")
@@ -213,19 +215,15 @@ def _reconcile_attempt(attempt_id, gateway, now, rules, summary: Summary, say) -
         if answer is None:
             _not_known(attempt, now, rules, summary, say)
             return
-        if answer.get("order_id") not in (None, name):
-            summary.unchanged += 1
-            say(f"{name}: the status API named another order; nothing applied")
-            return
-        problem = matching.amount_problem(answer, attempt, attempt.order)
-        if problem:
-            if matching.flag_mismatch(attempt, problem, actor=ACTOR):
+        checked = gateway_answers.apply_checked(attempt, answer, actor=ACTOR)
+        if not checked.applied:
+            if checked.flagged:
                 summary.flagged += 1
-                say(f"{name}: flagged amount_mismatch ({problem}); nothing applied")
+                say(f"{name}: flagged {amounts.MISMATCH_FLAG} ({checked.problem}); nothing applied")
             else:
                 summary.unchanged += 1
             return
-        result = apply_gateway_status(attempt_id, GatewayReport.from_payload(answer), actor=ACTOR)
+        result = checked.result
     except RaceRetriesExhausted:
         summary.unreachable += 1
         say(f"{name}: too busy right now; left for the next run")
@@ -238,6 +236,31 @@ def _reconcile_attempt(attempt_id, gateway, now, rules, summary: Summary, say) -
         say(f"{name}: {result.before} -> {result.after} (Midtrans says {answer.get('transaction_status')}{flag})")
     else:
         summary.unchanged += 1
+
+
+def _stuck_pending(attempt: PaymentAttempt, answer: dict | None, now: datetime, rules: Rules) -> bool:
+    """Midtrans reports pending an attempt whose expiry passed ``rules.stuck_after`` ago.
+
+    Midtrans normally expires a QR within a minute or two of its expiry time; a
+    transaction still pending long after that would stay payable while the checkout
+    shows it as expired. Only an answer about this attempt's own money qualifies.
+    """
+    return (answer is not None and str(answer.get("transaction_status") or "").lower() == "pending"
+            and attempt.expires_at + rules.stuck_after < now
+            and gateway_answers.answer_problem(answer, attempt) is None)
+
+
+def _expire_at_midtrans(gateway, name: str) -> dict | None:
+    """Ask Midtrans to expire the transaction, then read what it says now.
+
+    A refusal (412: paid or ended meanwhile) is fine: the status read after it tells us
+    what happened instead, and that is what gets applied. Unreachable raises GatewayError.
+    """
+    try:
+        gateway.expire(name)
+    except GatewayRejected as exc:
+        log.info("%s: Midtrans refused to expire it (%s); applying its current status", name, exc.code)
+    return gateway.status(name)
 
 
 def _not_known(attempt: PaymentAttempt, now, rules: Rules, summary: Summary, say) -> None:

@@ -18,7 +18,7 @@ from checkout import audit, shop_settings
 from checkout.errors import Conflict, InvalidRequest, NotAllowed, PaymentUnavailable
 from checkout.extensions import db
 from checkout.midtrans.errors import GatewayError, GatewayRejected, GatewayUnavailable
-from checkout.models import PaymentAttempt, Refund
+from checkout.models import Order, PaymentAttempt, Refund
 from checkout.payments.states import MONEY_RECEIVED
 from checkout.payments.transitions import GatewayReport, TransitionResult, apply_gateway_status
 from checkout.timeutil import utcnow
@@ -52,6 +52,35 @@ def eligibility(attempt: PaymentAttempt) -> Eligibility:
     if remaining <= 0:
         return Eligibility(False, _("Everything paid has already been refunded."), 0, False)
     return Eligibility(True, None, remaining, payment_type not in FULL_ONLY)
+
+
+def refund_target(order: Order) -> PaymentAttempt:
+    """The payment of ``order`` a refund applies to: the first one received that still has
+    something left to refund (a second, duplicate payment comes after the first).
+
+    Raises NotAllowed when the order has received no money.
+    """
+    received = [a for a in order.attempts if a.status in MONEY_RECEIVED]
+    if not received:
+        raise NotAllowed("Only paid sessions can be refunded.", code="not_refundable")
+    received.sort(key=lambda a: (a.paid_at is None, a.paid_at, a.id))
+    for attempt in received:
+        if eligibility(attempt).remaining > 0:
+            return attempt
+    return received[0]
+
+
+def refund_order(order: Order, *, amount: int | None, reason: str, actor: str,
+                 refund_key: str | None = None) -> int:
+    """Refund ``amount`` (default: everything left) of an order's payment. Commits; returns
+    the amount refunded. Raises as ``refund`` does, and NotAllowed when nothing can be."""
+    attempt = refund_target(order)
+    rules = eligibility(attempt)
+    if not rules.allowed:
+        raise NotAllowed(rules.reason, code="not_refundable")
+    amount = amount if amount is not None else rules.remaining
+    refund(attempt.id, amount=amount, reason=reason, actor=actor, refund_key=refund_key)
+    return amount
 
 
 def refund(attempt_id: int, *, amount: int, reason: str, actor: str, refund_key: str | None = None) -> TransitionResult:

@@ -13,6 +13,7 @@ from checkout.errors import NotAllowed, NotFound, PaymentUnavailable
 from checkout.extensions import db
 from checkout.midtrans.errors import GatewayRejected, GatewayUnavailable
 from checkout.models import PaymentAttempt
+from checkout.payments.gateway_answers import apply_checked
 from checkout.payments.states import PaymentStatus
 from checkout.payments.transitions import GatewayReport, TransitionResult, apply_gateway_status
 
@@ -43,9 +44,12 @@ def decide(attempt_id: int, decision: str, *, actor: str) -> TransitionResult:
         answer = gateway.status(attempt.midtrans_order_id)
         if answer is None:
             raise NotAllowed(exc.message, code="gateway_412") from None
+        checked = apply_checked(attempt, answer, actor=actor)  # decided elsewhere: what Midtrans says now
+        result = checked.result or TransitionResult(attempt.id, attempt.status, attempt.status, changed=False)
     except GatewayUnavailable:
         raise PaymentUnavailable(_("Midtrans could not be reached; nothing was decided. Try again.")) from None
-    result = apply_gateway_status(attempt.id, GatewayReport.from_payload(answer), actor=actor)
+    else:
+        result = apply_gateway_status(attempt.id, GatewayReport.from_payload(answer), actor=actor)
     # Recorded after the transition committed: the decision is the owner's act even when
     # Midtrans reports something else (already decided elsewhere).
     audit.record(actor, f"payment.{decision}", subject_type="payment_attempt", subject_id=attempt.midtrans_order_id,

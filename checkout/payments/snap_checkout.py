@@ -9,14 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
-
-from checkout import shop_settings
-from checkout.errors import InvalidRequest
 from checkout.midtrans.errors import GatewayError, GatewayRejected
 from checkout.models import Order, PaymentAttempt
 from checkout.payments import checkout_flow as flow
-from checkout.payments.method_rules import offer_for
+from checkout.payments.gateway_answers import apply_checked
 from checkout.payments.transitions import GatewayReport, apply_gateway_status
 from checkout.sessions_view import checkout_url
 from checkout.timeutil import gateway_time, utcnow
@@ -32,18 +28,10 @@ def start_snap(order: Order, *, actor: str = "customer") -> PaymentAttempt | Non
     ``InvalidRequest`` (refused) or ``PaymentUnavailable`` (Midtrans unreachable).
     """
     now = utcnow()
-    if not flow.order_is_payable(order, now):
+    ready = flow.ready_to_start(order, "snap", now)
+    if ready is None:
         return None
-    settings = shop_settings.current()
-    offer = offer_for(order, settings)
-    if not offer.snap:
-        raise InvalidRequest(offer.snap_reason or _("Other payment methods are not available for this payment."),
-                             code="method_unavailable")
-    flow.check_items(order)
-    try:
-        gateway = shop_settings.gateway()
-    except GatewayError as error:
-        raise flow.unavailable(error) from None
+    settings, offer, gateway = ready
 
     attempt = flow.latest_attempt(order.id)
     if flow.is_live(attempt):
@@ -144,7 +132,7 @@ def expire_if_untouched(attempt: PaymentAttempt, gateway, *, actor: str) -> bool
     """
     answer = gateway.status(attempt.midtrans_order_id)
     if answer is not None:
-        apply_gateway_status(attempt.id, GatewayReport.from_payload(answer), actor=actor)
+        apply_checked(attempt, answer, actor=actor)
         return False
     result = apply_gateway_status(attempt.id, GatewayReport(transaction_status="expire",
                                                            raw={"status_message": "Snap page expired unused"}),

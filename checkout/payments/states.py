@@ -36,6 +36,8 @@ P = PaymentStatus
 
 # States in which the customer may still pay this attempt.
 LIVE = frozenset({P.PENDING, P.CHALLENGED})
+# The same, as the plain strings stored in the database and compared in SQL.
+LIVE_VALUES = tuple(sorted(status.value for status in LIVE))
 # States in which money has been received (and may be partly given back).
 MONEY_RECEIVED = frozenset({P.PAID, P.PAID_LATE, P.PARTIALLY_REFUNDED, P.REFUNDED})
 # States in which the attempt ended without money.

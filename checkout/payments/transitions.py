@@ -1,7 +1,9 @@
 """The one function that changes a payment attempt's state, and the order's with it.
 
-Webhooks, status polls, the reconciler and admin actions all call ``apply_gateway_status``.
-Concurrency is settled by the database, never by a read-then-write in Python:
+Webhooks, status polls, the reconciler and admin actions all call ``apply_gateway_status``
+(Midtrans's answers through ``gateway_answers.apply_checked``). What should happen is
+decided by the pure ``transition_rules.decide``; this module loads the rows and writes
+the decision. Concurrency is settled by the database, never by a read-then-write in Python:
 
 * on PostgreSQL the attempt row is read ``FOR UPDATE``, so concurrent callers queue;
 * everywhere, the write is ``UPDATE ... WHERE id = :id AND version = :seen``. A caller
@@ -18,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import OperationalError
 
 from checkout import audit
@@ -27,19 +29,11 @@ from checkout.extensions import db
 from checkout.models import Order, PaymentAttempt
 from checkout.money import parse_gateway_amount
 from checkout.outbox.events import emit
-from checkout.payments.states import (
-    GAVE_UP,
-    LIVE,
-    MONEY_RECEIVED,
-    OrderStatus,
-    PaymentStatus,
-    can_move,
-    target_for,
-)
+from checkout.payments.states import LIVE, LIVE_VALUES, MONEY_RECEIVED, OrderStatus, PaymentStatus
+from checkout.payments.transition_rules import AttemptFacts, Decision, OrderFacts, decide
 from checkout.timeutil import parse_gateway_time, utcnow
 
 log = logging.getLogger(__name__)
-P = PaymentStatus
 O = OrderStatus
 MAX_RACE_RETRIES = 20
 
@@ -69,14 +63,19 @@ class GatewayReport:
             refunded_total = parse_gateway_amount(payload.get("refund_amount"))
         return cls(
             transaction_status=str(payload.get("transaction_status") or "").lower(),
-            fraud_status=payload.get("fraud_status"),
-            transaction_id=payload.get("transaction_id"),
-            payment_type=payload.get("payment_type"),
+            fraud_status=_text(payload.get("fraud_status")),
+            transaction_id=_text(payload.get("transaction_id")),
+            payment_type=_text(payload.get("payment_type")),
             gross_amount=parse_gateway_amount(payload.get("gross_amount")),
             refunded_total=refunded_total,
             settlement_time=parse_gateway_time(payload.get("settlement_time")),
             raw=payload,
         )
+
+
+def _text(value: object) -> str | None:
+    """A text field as text; anything else (a list, a number: never from Midtrans) as absent."""
+    return value if isinstance(value, str) and value else None
 
 
 @dataclass(frozen=True)
@@ -123,37 +122,12 @@ def _load(attempt_id: int) -> PaymentAttempt:
 
 
 def _apply_once(attempt_id: int, report: GatewayReport, actor: str, release_reserved: int = 0) -> TransitionResult | None:
+    """Load the rows, let ``transition_rules.decide`` judge, write the outcome. None when a
+    concurrent writer won the version check (the caller re-reads and tries again)."""
     attempt = _load(attempt_id)
     order = db.session.get(Order, attempt.order_id, populate_existing=True)
-    before = PaymentStatus(attempt.status)
-    target = target_for(report.transaction_status, report.fraud_status)
-    values: dict = {}
-    flag: str | None = None
-    now = utcnow()
-
-    if target is None:
-        after = before
-    elif target in (P.REFUNDED, P.PARTIALLY_REFUNDED):
-        after, refunded = _refund_target(attempt, before, target, report)
-        if refunded != attempt.refunded_amount:
-            values["refunded_amount"] = refunded
-    elif target == P.PAID:
-        after, flag = _paid_target(attempt, order, before)
-    else:
-        after = target
-        if before in MONEY_RECEIVED and target == P.EXPIRED:
-            # An expiry is never news after money arrived: it is an older notification
-            # delivered late (the QR expired, then was paid anyway). No flag.
-            after = before
-        elif before in MONEY_RECEIVED and target in GAVE_UP:
-            # A settled VA or store payment reversed by Midtrans: keep the record of the
-            # money, flag it for the owner, never quietly move it back. Once flagged, a
-            # repeat of the same reversal is a duplicate, not another transition.
-            after, flag = before, (None if attempt.flag == "reversed" else "reversed")
-
-    if after != before and not can_move(before, after):
-        after = before
-    if after == before and flag is None and not values:
+    decision = decide(_attempt_facts(attempt), _order_facts(order, attempt), report, utcnow())
+    if not decision.changed:
         _remember_gateway_facts(attempt, report)
         if release_reserved:
             db.session.execute(
@@ -162,74 +136,64 @@ def _apply_once(attempt_id: int, report: GatewayReport, actor: str, release_rese
                 .execution_options(synchronize_session=False)
             )
         db.session.commit()
-        return TransitionResult(attempt.id, before, before, changed=False)
+        return TransitionResult(attempt.id, decision.before, decision.before, changed=False)
 
+    if not _write_attempt(attempt, decision, report, release_reserved):
+        db.session.rollback()
+        return None
+    before, after = decision.before, decision.after
+    audit.record(actor, "payment.transition", subject_type="payment_attempt", subject_id=attempt.midtrans_order_id,
+                 before=before, after=after,
+                 details={"gateway_status": report.transaction_status, "fraud_status": report.fraud_status,
+                          "flag": decision.flag, "refunded_amount": decision.refunded_amount})
+    _write_order(order, attempt, decision, actor)
+    alert_causes.payment_needs_attention(attempt, after, decision.flag)
+    db.session.commit()
+    db.session.expire_all()
+    log.info("attempt %s: %s -> %s (%s)", attempt.midtrans_order_id, before, after, actor)
+    return TransitionResult(attempt.id, before, after, changed=True, flag=decision.flag)
+
+
+def _attempt_facts(attempt: PaymentAttempt) -> AttemptFacts:
+    return AttemptFacts(status=PaymentStatus(attempt.status), gross_amount=attempt.gross_amount,
+                        paid_amount=attempt.paid_amount, refunded_amount=attempt.refunded_amount, flag=attempt.flag)
+
+
+def _order_facts(order: Order, attempt: PaymentAttempt) -> OrderFacts:
+    return OrderFacts(status=OrderStatus(order.status), total_amount=order.total_amount,
+                      paid_amount=order.paid_amount, refunded_amount=order.refunded_amount,
+                      other_attempt_has_money=any(a.id != attempt.id and a.status in MONEY_RECEIVED
+                                                  for a in order.attempts))
+
+
+def _write_attempt(attempt: PaymentAttempt, decision: Decision, report: GatewayReport, release_reserved: int) -> bool:
+    """The attempt's row, only if nobody changed it since it was read (its version)."""
+    now = utcnow()
+    values: dict = dict(status=decision.after, version=attempt.version + 1, updated_at=now,
+                        gateway_status=report.transaction_status or attempt.gateway_status,
+                        fraud_status=report.fraud_status or attempt.fraud_status,
+                        last_gateway_response=report.raw or attempt.last_gateway_response)
     if release_reserved:
         values["refund_reserved_amount"] = PaymentAttempt.refund_reserved_amount - release_reserved
-    values.update(status=after, version=attempt.version + 1, updated_at=now,
-                  gateway_status=report.transaction_status or attempt.gateway_status,
-                  fraud_status=report.fraud_status or attempt.fraud_status,
-                  last_gateway_response=report.raw or attempt.last_gateway_response)
+    if decision.refunded_amount is not None:
+        values["refunded_amount"] = decision.refunded_amount
     if report.transaction_id and not attempt.transaction_id:
         values["transaction_id"] = report.transaction_id
     if report.payment_type:
         values["payment_type"] = report.payment_type
-    if flag:
-        values["flag"] = flag
-    if after in (P.PAID, P.PAID_LATE) and before not in MONEY_RECEIVED:
-        values["paid_at"] = report.settlement_time or now
-        values["paid_amount"] = report.gross_amount or attempt.gross_amount
-    if after in GAVE_UP | {P.PAID, P.PAID_LATE, P.REFUNDED}:
-        values.setdefault("closed_at", now)
-
-    updated = db.session.execute(
+    if decision.flag:
+        values["flag"] = decision.flag
+    if decision.paid_amount is not None:
+        values["paid_at"] = decision.paid_at
+        values["paid_amount"] = decision.paid_amount
+    if decision.closes:
+        values["closed_at"] = now
+    return db.session.execute(
         update(PaymentAttempt)
         .where(PaymentAttempt.id == attempt.id, PaymentAttempt.version == attempt.version)
         .values(**values)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if updated != 1:
-        db.session.rollback()
-        return None
-
-    audit.record(actor, "payment.transition", subject_type="payment_attempt", subject_id=attempt.midtrans_order_id,
-                 before=before, after=after,
-                 details={"gateway_status": report.transaction_status, "fraud_status": report.fraud_status,
-                          "flag": flag, "refunded_amount": values.get("refunded_amount")})
-    _update_order(order, attempt, before, after, values, actor)
-    alert_causes.payment_needs_attention(attempt, after, flag)
-    db.session.commit()
-    db.session.expire_all()
-    log.info("attempt %s: %s -> %s (%s)", attempt.midtrans_order_id, before, after, actor)
-    return TransitionResult(attempt.id, before, after, changed=True, flag=flag)
-
-
-def _paid_target(attempt: PaymentAttempt, order: Order, before: PaymentStatus) -> tuple[PaymentStatus, str | None]:
-    if before in MONEY_RECEIVED:
-        return before, None  # capture then settlement, or a duplicate: already paid
-    other_paid = any(a.id != attempt.id and a.status in MONEY_RECEIVED for a in order.attempts)
-    if other_paid:
-        return (P.PAID if before in LIVE else P.PAID_LATE), "duplicate_payment"
-    if before in GAVE_UP:
-        return P.PAID_LATE, "paid_late"
-    if order.status in (O.EXPIRED, O.CANCELLED):
-        return P.PAID, "paid_late"
-    return P.PAID, None
-
-
-def _refund_target(attempt, before, target, report) -> tuple[PaymentStatus, int]:
-    if before not in MONEY_RECEIVED:
-        return before, attempt.refunded_amount
-    paid = attempt.paid_amount or attempt.gross_amount
-    reported = report.refunded_total
-    if reported is None:
-        reported = paid if target == P.REFUNDED else attempt.refunded_amount
-    # Monotonic and bounded: a repeated or older refund notification never lowers the
-    # refunded amount, and nothing refunds more than was paid.
-    refunded = min(max(attempt.refunded_amount, reported), paid)
-    if refunded == attempt.refunded_amount:
-        return before, refunded
-    return (P.REFUNDED if refunded >= paid else P.PARTIALLY_REFUNDED), refunded
+    ).rowcount == 1
 
 
 def _remember_gateway_facts(attempt: PaymentAttempt, report: GatewayReport) -> None:
@@ -248,35 +212,12 @@ def _remember_gateway_facts(attempt: PaymentAttempt, report: GatewayReport) -> N
         )
 
 
-def _update_order(order: Order, attempt: PaymentAttempt, before, after, values: dict, actor: str) -> None:
-    """Move the order along with the attempt; emit the shop's event for what changed."""
-    order_before = OrderStatus(order.status)
-    changes: dict = {}
-    event = None
-    if after in (P.PAID, P.PAID_LATE) and before not in MONEY_RECEIVED:
-        if values.get("flag") == "duplicate_payment":
-            # A second payment for one order is the order's money too: counting it keeps
-            # refunded <= paid, so refunding the duplicate leaves the order partially
-            # refunded instead of "refunded" while the first payment is kept.
-            changes = {"paid_amount": order.paid_amount + values["paid_amount"]}
-            event = "checkout.session.paid_late"
-        elif order_before == O.OPEN:
-            changes = {"status": O.PAID, "paid_at": values["paid_at"], "paid_amount": values["paid_amount"]}
-            event = "checkout.session.paid" if after == P.PAID else "checkout.session.paid_late"
-        elif order_before in (O.EXPIRED, O.CANCELLED):
-            changes = {"status": O.PAID_LATE, "paid_at": values["paid_at"], "paid_amount": values["paid_amount"]}
-            event = "checkout.session.paid_late"
-    elif "refunded_amount" in values:
-        delta = values["refunded_amount"] - attempt.refunded_amount
-        refunded = order.refunded_amount + delta
-        status = O.REFUNDED if refunded >= (order.paid_amount or order.total_amount) else O.PARTIALLY_REFUNDED
-        if order_before in (O.PAID, O.PAID_LATE, O.PARTIALLY_REFUNDED):
-            changes = {"refunded_amount": refunded, "status": status}
-        else:
-            changes = {"refunded_amount": refunded}
-        event = "checkout.session.refunded"
-    if not changes and event is None:
+def _write_order(order: Order, attempt: PaymentAttempt, decision: Decision, actor: str) -> None:
+    """Move the order as decided (under its own version check); emit the shop's event."""
+    if not decision.order_changes and decision.order_event is None:
         return
+    order_before = OrderStatus(order.status)
+    changes = dict(decision.order_changes)
     if changes:
         changes["version"] = order.version + 1
         rows = db.session.execute(
@@ -290,20 +231,30 @@ def _update_order(order: Order, attempt: PaymentAttempt, before, after, values: 
                          before=order_before, after=changes["status"])
         db.session.refresh(order)
     db.session.refresh(attempt)
-    emit(event, order)
+    emit(decision.order_event, order)
 
 
 def close_order(order_id: int, status: OrderStatus, *, actor: str, reason: str | None = None) -> bool:
-    """Give an open order up (expired or cancelled). Commits; True if this call did it.
+    """Give an open order with no live attempt up (expired or cancelled). Commits; True if
+    this call did it.
 
-    Conditional on the order still being open, so a payment that lands at the same moment
-    wins and the close becomes a no-op; money arriving later is ``paid_late``.
+    Loses to anything that touched the order since it looked: a payment landing at the
+    same moment (money arriving later is ``paid_late``), and a new attempt being opened
+    (``checkout_flow.open_attempt`` bumps the order's version in the transaction that
+    inserts it). The check and the write are two statements joined by the version, so
+    on PostgreSQL the write re-checks the row a concurrent opener just committed, and on
+    SQLite the write transaction sees it; an expired order never keeps a payable attempt.
     """
     if status not in (O.EXPIRED, O.CANCELLED):
         raise ValueError("orders close as expired or cancelled")
+    live_attempt = exists().where(PaymentAttempt.order_id == Order.id, PaymentAttempt.status.in_(LIVE_VALUES))
+    seen = db.session.scalar(select(Order.version).where(Order.id == order_id, Order.status == O.OPEN, ~live_attempt))
+    if seen is None:
+        db.session.rollback()
+        return False
     now = utcnow()
     rows = db.session.execute(
-        update(Order).where(Order.id == order_id, Order.status == O.OPEN)
+        update(Order).where(Order.id == order_id, Order.status == O.OPEN, Order.version == seen)
         .values(status=status, closed_at=now, version=Order.version + 1)
         .execution_options(synchronize_session=False)
     ).rowcount

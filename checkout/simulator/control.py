@@ -15,7 +15,9 @@ from the internet. HTML forms post to the same action URLs with a ``return_to`` 
 """
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, request
+from flask import Blueprint, current_app, jsonify, redirect, request
+
+from checkout import json_bodies
 
 from . import clock, errors, faults, ledger, notifications, operations, payloads, runtime
 from .auth import key_hint
@@ -63,7 +65,7 @@ def act(ident: str, action: str):
     if tx is None:
         return _done(jsonify(error=f"no transaction {ident!r}"), 404)
     tx = operations.expire_if_due(conn, tx, now)
-    body = request.get_json(silent=True) if request.is_json else None
+    body = _json_or_none() if request.is_json else None
     try:
         tx = _run(conn, tx, action, now, body if isinstance(body, dict) else {})
     except errors.MidtransError as refusal:
@@ -107,7 +109,7 @@ def faults_get():
 
 @bp.post("/faults")
 def faults_set():
-    changes = request.get_json(silent=True)
+    changes = _json_or_none()
     try:
         return jsonify(faults.update(runtime.db(), changes))
     except faults.InvalidFaults as invalid:
@@ -117,3 +119,11 @@ def faults_set():
 @bp.delete("/faults")
 def faults_reset():
     return jsonify(faults.reset(runtime.db()))
+
+
+def _json_or_none() -> object:
+    """The control endpoints' lenient reading: an unreadable body counts as no body."""
+    try:
+        return json_bodies.parse(request.get_data(cache=True), max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+    except json_bodies.UnreadableBody:
+        return None

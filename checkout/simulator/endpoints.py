@@ -17,6 +17,8 @@ from typing import Callable
 
 from flask import Response, g, jsonify, make_response, request
 
+from checkout import json_bodies
+
 from . import auth, clock, errors, faults, idempotency, runtime
 
 CORE, SNAP = "core", "snap"
@@ -102,8 +104,8 @@ def json_body(*, snap: bool = False) -> object:
     if not data.strip():
         return None
     try:
-        return request.get_json(force=True, silent=False)
-    except Exception:
+        return json_bodies.parse(data, max_bytes=len(data))  # the size cap is MAX_CONTENT_LENGTH's
+    except json_bodies.UnreadableBody:
         if snap:
             raise errors.SnapError(400, ["There was a problem in the JSON you submitted"]) from None
         raise errors.validation(["the request body is not valid JSON"]) from None

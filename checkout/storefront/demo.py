@@ -1,13 +1,16 @@
-"""The demo shop at ``/``: a few products whose "Buy" button opens a real checkout.
+"""``/``: the demo shop in development, a plain page with the shop's name in production.
 
-It exists so the checkout can be tried end to end on the embedded default; every page
-says it is a demo. Orders go through the same ``create_order`` as the API and the CLI.
+The demo shop (a few products whose "Buy" button opens a real checkout) exists so the
+checkout can be tried end to end on the embedded default; every page says it is a demo.
+Orders go through the same ``create_order`` as the API and the CLI. It is served only
+when ``DEMO_SHOP`` is on, which production refuses: on a shop's own domain it would sell
+goods that do not exist, with real money, on the shop's Midtrans account.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from checkout.errors import InvalidRequest
@@ -34,14 +37,22 @@ PRODUCTS = (
 _BY_SKU = {product.sku: product for product in PRODUCTS}
 
 
+def demo_enabled() -> bool:
+    return bool(current_app.config.get("DEMO_SHOP"))
+
+
 @bp.get("/")
 def shop():
+    if not demo_enabled():
+        return render_template("storefront/home.html")
     return render_template("storefront/shop.html", products=PRODUCTS)
 
 
 @bp.post("/buy")
 @demo_order
 def buy():
+    if not demo_enabled():
+        abort(404)
     product = _BY_SKU.get(request.form.get("product", ""))
     if product is None:
         abort(404)

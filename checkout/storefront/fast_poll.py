@@ -18,7 +18,7 @@ import re
 from urllib.parse import parse_qs
 
 from checkout.htmx import environ_wants_fragment
-from checkout.payments import checkout_status
+from checkout.storefront import checkout_status
 
 log = logging.getLogger(__name__)
 # Where the fast lane leaves its snapshot for the route, so the poll reads the link once.
@@ -52,17 +52,17 @@ class FastPoll:
     def _unchanged(self, environ, public_id: str, have: str) -> bool:
         try:
             with self.flask_app.app_context():
-                snap = checkout_status.snapshot(public_id)
-                if snap is None:
+                row = checkout_status.snapshot(public_id)
+                if row is None:
                     return False
-                if checkout_status.unchanged(snap, have):
+                if checkout_status.unchanged(row, have):
                     return True
         except Exception:
             # Whatever went wrong, Flask's path answers (and reports) it properly.
             log.debug("fast poll fell back to the route", exc_info=True)
             return False
         # Something changed or is due: the route takes over with what was just read.
-        environ[SNAPSHOT_KEY] = (public_id, snap)
+        environ[SNAPSHOT_KEY] = (public_id, row)
         return False
 
 

@@ -7,7 +7,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from checkout import shop_settings
-from checkout.payments import checkout_status as cs
+from checkout.storefront import checkout_status as cs
 from checkout.payments.method_rules import Offer, offer_for
 from checkout.timeutil import utcnow
 

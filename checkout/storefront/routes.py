@@ -6,7 +6,7 @@ Contracts (each also works without JavaScript: forms POST and 303 back to the pa
                                        htmx says it shows KEY and nothing changed; the
                                        whole page without HX-Request. Not rate limited.
 * ``POST /pay/<id>/qris``              show the live QR, or charge a new one.
-* ``POST /pay/<id>/snap``              send the customer to Snap (HX-Redirect or 303).
+* ``POST /pay/<id>/snap``            send the customer to Snap (HX-Redirect or 303).
 * ``POST /pay/<id>/cancel``            cancel at Midtrans and here; then the shop's cancel_url.
 * ``GET  /pay/<id>/return``            Snap's finish URL: its query is ignored; 303 to the page.
 * ``GET  /pay/<id>/attempts/<n>/qr.png`` the QR picture.
@@ -23,7 +23,7 @@ from checkout.errors import DomainError, PaymentUnavailable
 from checkout.extensions import db, limiter
 from checkout.htmx import is_fragment_request, no_change, redirect_to, render
 from checkout.models import Order, PaymentAttempt
-from checkout.payments import checkout_status as cs
+from checkout.storefront import checkout_status as cs
 from checkout.payments.cancellation import cancel_order
 from checkout.payments.qr_image import render_png
 from checkout.payments.qris_checkout import start_qris as start_qris_payment
@@ -39,8 +39,8 @@ CUSTOMER = "customer"
 RETURN_CHECK_INTERVAL_SECONDS = 2
 
 
-def _state_or_404(public_id: str, *, check: bool = True, snap: cs.Snapshot | None = None) -> cs.CheckoutState:
-    state = cs.current(public_id, check=check, snap=snap)
+def _state_or_404(public_id: str, *, check: bool = True, row: cs.Snapshot | None = None) -> cs.CheckoutState:
+    state = cs.current(public_id, check=check, row=row)
     if state is None:
         abort(404)
     return state
@@ -80,8 +80,8 @@ def pay(public_id: str):
 @bp.get("/pay/<public_id>/status")
 @limiter.exempt
 def status(public_id: str):
-    read_id, snap = request.environ.get(SNAPSHOT_KEY, (None, None))
-    state = _state_or_404(public_id, snap=snap if read_id == public_id else None)
+    read_id, row = request.environ.get(SNAPSHOT_KEY, (None, None))
+    state = _state_or_404(public_id, row=row if read_id == public_id else None)
     fragment = is_fragment_request()
     have = request.args.get("have")
     if fragment and have == state.key:

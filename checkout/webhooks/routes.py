@@ -8,8 +8,8 @@ retrying would not change the answer), 400 malformed, 401 bad or missing signatu
 rejected requests from one address. Never a redirect: Midtrans does not follow 301-303.
 
 CSRF does not apply (Midtrans has no session, the signature is the authentication).
-Rate limiting counts rejected requests only, per address, and never applies to a
-well-signed delivery, so Midtrans is not slowed down by someone else's garbage even
+Rate limiting counts every delivery that is not well signed, per address, whatever it
+was answered, and never applies to a well-signed delivery, so Midtrans is not slowed down by someone else's garbage even
 when both arrive through one proxy address.
 """
 from __future__ import annotations
@@ -44,13 +44,11 @@ def _well_signed() -> bool:
         return False
 
 
-def _was_rejected(response) -> bool:
-    return response.status_code in REJECTED
-
-
 @bp.post("/midtrans")
 @bp.post("/midtrans/")  # a pasted trailing slash must not cost a redirect (Midtrans drops 301-303)
-@limiter.limit(_rejected_limit, exempt_when=_well_signed, deduct_when=_was_rejected)
+# Every delivery that is not well signed counts, whatever we answered it (a 500 or a 503
+# included): the limit is on strangers' requests, not on a list of status codes.
+@limiter.limit(_rejected_limit, exempt_when=_well_signed)
 def midtrans_notification():
     result = receive(current_delivery())
     if result.accepted:

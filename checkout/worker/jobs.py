@@ -5,7 +5,8 @@
 * ``reconcile``: the reconciler, every WORKER_RECONCILE_EVERY_SECONDS (60).
 * ``alert-checks``: notifications gone quiet, failing endpoints, every
   WORKER_ALERT_CHECKS_EVERY_SECONDS (60).
-* ``housekeeping``: purging old Idempotency-Key records, hourly.
+* ``housekeeping``: purging old Idempotency-Key records and rejected notifications past
+  NOTIFICATION_RETENTION_DAYS, hourly.
 """
 from __future__ import annotations
 
@@ -65,8 +66,12 @@ def alert_checks_job(every: float) -> Job:
 def housekeeping_job(every: float = 3600.0) -> Job:
     def run(_stop: threading.Event, _claimant: str) -> bool:
         from checkout.api.idempotency import purge
+        from checkout.notifications.retention import purge_rejected
 
         purge()
+        purged = purge_rejected()
+        if purged:
+            log.info("purged %d rejected notifications past their retention", purged)
         return False
 
     return Job("housekeeping", every, run)

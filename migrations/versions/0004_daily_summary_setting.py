@@ -1,7 +1,7 @@
 """the owner's daily summary switch
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-30 04:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """The app as gunicorn serves it in the cross-worker throttle test.
 
 ``create_app`` reads its config from the environment; this adds the per-test rate-limit
-key prefix (so parallel tests never share counters in Redis) and answers with the
+key prefix (so parallel tests never share counters in Redis), optional sign-in limits, and answers with the
 worker's pid in a header, so the test can see which process served each request.
 """
 from __future__ import annotations
@@ -12,7 +12,11 @@ from checkout import create_app
 
 
 def create():
-    app = create_app({"RATELIMIT_KEY_PREFIX": os.environ["TEST_RATELIMIT_PREFIX"]})
+    overrides = {"RATELIMIT_KEY_PREFIX": os.environ["TEST_RATELIMIT_PREFIX"]}
+    for name in ("ADMIN_LOGIN_ACCOUNT_ADDRESS_LIMIT", "ADMIN_LOGIN_ACCOUNT_LIMIT"):
+        if os.environ.get(f"TEST_{name}"):
+            overrides[name] = os.environ[f"TEST_{name}"]
+    app = create_app(overrides)
     inner = app.wsgi_app
 
     def with_worker_pid(environ, start_response):

@@ -110,5 +110,5 @@ class FakeGateway:
 def use_gateway(monkeypatch, gateway: FakeGateway) -> FakeGateway:
     from checkout import shop_settings
 
-    monkeypatch.setattr(shop_settings, "gateway", lambda settings=None: gateway)
+    monkeypatch.setattr(shop_settings, "gateway", lambda settings=None, **options: gateway)
     return gateway

@@ -136,10 +136,11 @@ def test_approve_is_refused_for_a_payment_not_challenged(admin, app, monkeypatch
 
 
 def test_review_decided_elsewhere_applies_the_current_status(app, monkeypatch):
-    attempt_id, _, _ = _attempt(app, status=PaymentStatus.CHALLENGED, payment_type="credit_card")
+    attempt_id, _, midtrans_id = _attempt(app, status=PaymentStatus.CHALLENGED, payment_type="credit_card")
     use_gateway(monkeypatch, FakeGateway(
         approve=GatewayRejected("Merchant cannot modify the status of the transaction", code="412"),
-        status={"transaction_status": "deny", "fraud_status": "deny", "status_code": "202"}))
+        status={"transaction_status": "deny", "fraud_status": "deny", "status_code": "202",
+                "order_id": midtrans_id, "gross_amount": "100000.00", "currency": "IDR"}))
     with app.test_request_context():
         result = review.decide(attempt_id, "approve", actor=ACTOR)
     assert result.after == "failed"

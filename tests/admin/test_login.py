@@ -185,7 +185,7 @@ def test_failed_logins_are_throttled_per_account(client, owner, app):
     assert refused.status_code == 429
     assert b"Too many failed sign-ins" in refused.data
     assert "Retry-After" in refused.headers
-    # Even the right password waits: the account is locked for this window.
+    # Even the right password waits, from this address: (account, address) is locked for this window.
     assert _login(client).status_code == 429
     # Another account from the same address is not locked by this one.
     assert _login(client, email="other@example.com", password="wrong wrong wrong").status_code == 422

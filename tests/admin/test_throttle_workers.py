@@ -1,6 +1,7 @@
 """The login throttle holds across gunicorn workers when the limiter storage is Redis."""
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -9,11 +10,13 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import requests
 
 from tests.admin.helpers import OWNER_EMAIL, create_owner
+from tests.admin.helpers import OWNER_PASSWORD as OWNER_PASSWORD_FOR_TEST
 
 REDIS_URL = "redis://127.0.0.1:6379"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -49,8 +52,7 @@ def _wait_until_up(url: str, process: subprocess.Popen, deadline: float) -> None
     raise AssertionError("gunicorn did not start in time")
 
 
-@pytest.fixture
-def gunicorn(app, tmp_path):
+def _run_gunicorn(app, tmp_path, **extra_env):
     """Three gunicorn workers on the test database. Each worker serves at most four
     requests before it is replaced (--max-requests 4), so twelve requests are answered by
     at least three different processes, whichever way the kernel hands out connections."""
@@ -67,6 +69,7 @@ def gunicorn(app, tmp_path):
         "SIMULATOR_MOUNTED": "0",
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "TEST_RATELIMIT_PREFIX": prefix,
+        **extra_env,
     }
     log = open(tmp_path / "gunicorn.log", "wb")
     process = subprocess.Popen(
@@ -90,6 +93,31 @@ def gunicorn(app, tmp_path):
             redis_client.delete(key)
 
 
+@pytest.fixture
+def gunicorn(app, tmp_path):
+    yield from _run_gunicorn(app, tmp_path)
+
+
+@pytest.fixture
+def gunicorn_small_account_limit(app, tmp_path):
+    yield from _run_gunicorn(app, tmp_path, TEST_ADMIN_LOGIN_ACCOUNT_ADDRESS_LIMIT="3 per 15 minutes",
+                             TEST_ADMIN_LOGIN_ACCOUNT_LIMIT="6 per 15 minutes")
+
+
+def _post_login(url: str, password: str, *, source: str = "127.0.0.1") -> tuple[int, str]:
+    """POST the sign-in form from a chosen loopback address: (status, worker pid)."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10, source_address=(source, 0))
+    try:
+        connection.request("POST", "/admin/login", body=urlencode({"email": OWNER_EMAIL, "password": password}),
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.getheader("X-Worker-Pid")
+    finally:
+        connection.close()
+
+
 def test_eleventh_failed_login_is_refused_whichever_worker_answers(gunicorn):
     url, prefix, redis_client = gunicorn
     codes, pids = [], set()
@@ -102,3 +130,20 @@ def test_eleventh_failed_login_is_refused_whichever_worker_answers(gunicorn):
     assert codes[10:] == [429, 429]
     assert len(pids) >= 3  # the counter lives in Redis, not in any one worker
     assert any(True for _ in redis_client.scan_iter(f"*{prefix}*"))
+
+
+def test_a_strangers_failures_do_not_lock_the_owner_out_on_any_worker(gunicorn):
+    url, _, _ = gunicorn
+    stranger = [_post_login(url, "wrong password!!") for _ in range(11)]
+    assert [code for code, _ in stranger] == [422] * 10 + [429]
+    owner = [_post_login(url, OWNER_PASSWORD_FOR_TEST, source="127.0.0.2") for _ in range(2)]
+    assert [code for code, _ in owner] == [303, 303]
+    assert len({pid for _, pid in stranger + owner}) >= 3
+
+
+def test_the_account_wide_limit_holds_across_workers(gunicorn_small_account_limit):
+    url, _, _ = gunicorn_small_account_limit
+    codes = [_post_login(url, "wrong password!!", source=f"127.0.0.{n}")[0] for n in (1, 1, 1, 1, 2, 2, 2)]
+    # Three per address, then that address waits; six for the account from anywhere.
+    assert codes == [422, 422, 422, 429, 422, 422, 422]
+    assert _post_login(url, OWNER_PASSWORD_FOR_TEST, source="127.0.0.3")[0] == 429

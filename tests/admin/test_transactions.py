@@ -231,3 +231,20 @@ def test_csv_link_keeps_the_filters(admin, app):
     body = admin.get("/admin/transactions", query_string={"status": "paid", "q": "ORD"}).data.decode()
     link = re.search(r'href="(/admin/transactions\.csv[^"]*)"', body).group(1)
     assert "status=paid" in link and "q=ORD" in link
+
+
+def test_csv_export_defuses_formulas_hidden_after_a_separator(admin, app):
+    _paid(app, customer_name="Budi;=cmd|' /C calc'!A0", description="Kopi, +1+1")
+    _paid(app, customer_name="Sari\t@SUM(A1)", description="ok; - fine")
+    _paid(app, customer_name="Ani, Jl. Merdeka 5-7", description="plain")
+    response = admin.get("/admin/transactions.csv", query_string={"status": "paid"})
+    _, *lines = csv.reader(io.StringIO(response.get_data(as_text=True)))
+    rows = [dict(zip(HEADER, line)) for line in lines]
+    names = {row["customer_name"] for row in rows}
+    descriptions = {row["description"] for row in rows}
+    assert names == {"Budi;'=cmd|' /C calc'!A0", "Sari\t'@SUM(A1)", "Ani, Jl. Merdeka 5-7"}
+    assert descriptions == {"Kopi, '+1+1", "ok; '- fine", "plain"}
+    # Split on any separator, no piece starts with a formula trigger.
+    for value in names | descriptions:
+        for piece in re.split(r"[;,\t\r\n]", value):
+            assert not piece.lstrip(" ").startswith(("=", "+", "-", "@"))

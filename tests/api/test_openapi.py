@@ -1,17 +1,22 @@
 """The OpenAPI document and the implementation agree.
 
 Schemathesis generates requests from the document and checks every answer against it
-(status codes, content types, response schemas, Allow on 405 ...). Hand-picked cases
+(status codes, content types, response schemas, Allow on 405 ...), once with a key that
+holds every scope and once with a key for each other combination of scopes, which must
+get exactly the documented 403 where it lacks the operation's scope. Hand-picked cases
 then walk the happy paths the fuzzer rarely reaches (a total that adds up, an
 allowlisted return URL, a paid session to refund) through the same checks.
 """
 from __future__ import annotations
+
+import itertools
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
+from checkout import api_keys
 from checkout.api.openapi import document
 from tests.api.helpers import ALLOWLIST, session_body
 from tests.support.live_server import serve
@@ -20,12 +25,25 @@ from tests.api.test_refunds import gateway, paid_session  # noqa: F401  (fixture
 # A schema-valid body may still break rules JSON Schema cannot state (the total must
 # equal the items, return URLs must be allowlisted, references are unique): those are
 # documented 422s, so valid data may be answered 422 as well as 2xx.
-CONFIG = SchemathesisConfig.from_dict({
-    "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "404", "409", "422"]}},
-    # One undeclared method per path is enough to prove 405 + Allow; all seven cost seconds.
-    "phases": {"coverage": {"unexpected-methods": ["DELETE"]}},
-})
-schema = schemathesis.openapi.from_dict(document(), config=CONFIG)
+def _config(*accepted: str, every_key: bool = True) -> SchemathesisConfig:
+    return SchemathesisConfig.from_dict({
+        "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "404", "409", "422", *accepted]}},
+        # One undeclared method per path is enough to prove 405 + Allow; all seven cost seconds.
+        "phases": {"coverage": {"enabled": every_key, "unexpected-methods": ["DELETE"]}},
+        "generation": {"mode": "all" if every_key else "positive"},
+    })
+
+
+schema = schemathesis.openapi.from_dict(document(), config=_config())
+# A key without the operation's scope answers valid data with 403; the test itself
+# checks that it does so exactly when the scope is missing. Invalid data and the coverage
+# phase (boundary values of every field) run once, with the full key above: the scope is
+# checked before anything is parsed, so repeating them per combination would only repeat
+# the same answers. (Negative cases that drop the Authorization header would also be
+# mislabelled here, since the test always sends the key.)
+partial_schema = schemathesis.openapi.from_dict(document(), config=_config("403", every_key=False))
+PARTIAL_SCOPE_SETS = [combo for size in range(1, len(api_keys.SCOPES))
+                      for combo in itertools.combinations(api_keys.SCOPES, size)]
 
 
 @pytest.fixture
@@ -45,6 +63,25 @@ def base_url(app):
 @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_the_api_keeps_the_documents_promises(case, base_url, token):
     case.call_and_validate(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+
+@pytest.fixture
+def scoped_token(app, scopes):
+    with app.app_context():
+        return api_keys.create("+".join(scopes), actor="test", scopes=scopes)[1]
+
+
+@partial_schema.parametrize()
+@pytest.mark.parametrize("scopes", PARTIAL_SCOPE_SETS, ids="+".join)
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_every_scope_combination_gets_documented_answers(case, base_url, scoped_token, scopes):
+    response = case.call_and_validate(base_url=base_url, headers={"Authorization": f"Bearer {scoped_token}"},
+                                      timeout=10)
+    # Cases the fuzzer sends with another method or without our key (401) prove other things.
+    sent_our_key = response.request.headers.get("Authorization") == f"Bearer {scoped_token}"
+    if sent_our_key and case.method.upper() == case.operation.method.upper():
+        [needed] = case.operation.definition.raw["security"][0]["bearerAuth"]
+        assert (response.status_code == 403) == (needed not in scopes), (needed, scopes, response.status_code)
 
 
 def _call(base_url, token, path, method, **kwargs):

@@ -30,7 +30,7 @@ class FakeGateway:
 @pytest.fixture
 def gateway(monkeypatch):
     fake = FakeGateway()
-    monkeypatch.setattr(shop_settings, "gateway", lambda settings=None: fake)
+    monkeypatch.setattr(shop_settings, "gateway", lambda settings=None, **options: fake)
     return fake
 
 

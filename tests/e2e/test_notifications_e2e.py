@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import pytest
 import requests
 
 from checkout.extensions import db
-from checkout.models import Notification, Order, OutboxEvent, PaymentAttempt
+from checkout.models import AuditEvent, Notification, Order, OutboxEvent, PaymentAttempt
 from checkout.timeutil import utcnow
 from tests.factories import make_order
 
@@ -87,3 +88,46 @@ def test_dropped_notifications_are_completed_by_the_reconciler(live_app):
         assert attempt.status == "paid"
         assert db.session.get(Order, attempt.order_id).status == "paid"
         assert OutboxEvent.query.filter_by(type="checkout.session.paid").count() == 1
+
+
+@pytest.fixture
+def prompt_live_app(make_live_app):
+    """The product on a real socket with a one-second status-check interval (10 in production)."""
+    return make_live_app(STATUS_CHECK_INTERVAL_SECONDS=1)
+
+
+def test_a_lost_settlement_after_a_pending_notification_is_found_by_the_poll(prompt_live_app):
+    live_app = prompt_live_app
+    with live_app.app.app_context():
+        order = make_order()
+        public_id = order.public_id
+    assert requests.post(f"{live_app.url}/pay/{public_id}/qris", timeout=15).status_code in (200, 303)
+    with live_app.app.app_context():
+        attempt = db.session.scalars(db.select(PaymentAttempt).where(PaymentAttempt.order_id == order.id)).one()
+        attempt_id, order_id = attempt.id, attempt.midtrans_order_id
+    # The pending notification arrives and is applied...
+    pending = wait_for_deliveries(live_app, order_id, expected=1)
+    assert [d["state"] for d in pending] == ["delivered"]
+    with live_app.app.app_context():
+        assert db.session.get(PaymentAttempt, attempt_id).last_notification_at is not None
+    # ...the customer pays, and the settlement notification is lost.
+    requests.post(sim(live_app, "/faults"), json={"drop_notifications": True}, timeout=5).raise_for_status()
+    requests.post(sim(live_app, f"/transactions/{order_id}/settle"), timeout=5).raise_for_status()
+    deliveries = wait_for_deliveries(live_app, order_id, expected=2)
+    assert sorted(d["state"] for d in deliveries) == ["delivered", "dropped"]
+
+    # The customer's page keeps polling; no reconciler runs. Bounded, never a fixed sleep.
+    deadline = time.monotonic() + 15
+    while True:
+        response = requests.get(f"{live_app.url}/pay/{public_id}/status?have=qris.1.0&lang=en",
+                                headers={"HX-Request": "true"}, timeout=5)
+        if response.status_code == 200 and "Payment received" in response.text:
+            break
+        assert time.monotonic() < deadline, response.status_code
+        time.sleep(0.2)
+    with live_app.app.app_context():
+        attempt = db.session.get(PaymentAttempt, attempt_id)
+        assert attempt.status == "paid" and db.session.get(Order, attempt.order_id).status == "paid"
+        assert [n.transaction_status for n in Notification.query.all()] == ["pending"]
+        actors = {e.actor for e in AuditEvent.query.filter_by(action="payment.transition")}
+        assert actors == {"midtrans:status"}

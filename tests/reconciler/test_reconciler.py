@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import requests
 
 from checkout import shop_settings
 from checkout.extensions import db
@@ -96,10 +97,52 @@ def test_past_expiry_asks_midtrans_and_applies_its_expire(sim, runner):
 
 
 def test_never_expires_on_its_own_clock_while_midtrans_says_pending(sim, runner):
-    attempt = old_attempt(expires_in=timedelta(minutes=-10))
+    attempt = old_attempt(expires_in=timedelta(minutes=-5))
     sim(attempt)  # still pending at Midtrans (its own expiry sweep has not run)
     run(runner)
     assert fresh(PaymentAttempt, attempt.id).status == P.PENDING
+
+
+def test_pending_long_after_expiry_is_expired_at_midtrans_then_applied(sim, runner):
+    attempt = old_attempt(expires_in=timedelta(minutes=-20))
+    sim(attempt)  # Midtrans's own expiry is 15 minutes away: it still says pending
+    lines = run(runner)
+    name = attempt.midtrans_order_id
+    assert lines[0] == f"{name}: Midtrans still says pending long after the expiry; asking it to expire the transaction"
+    assert lines[1] == f"{name}: pending -> expired (Midtrans says expire)"
+    assert fresh(PaymentAttempt, attempt.id).status == P.EXPIRED
+    assert control_status(sim.url, name) == "expire"  # expired at Midtrans, not only here
+
+
+def test_paid_while_being_expired_counts_as_paid(sim, runner, monkeypatch):
+    attempt = old_attempt(expires_in=timedelta(minutes=-20))
+    sim(attempt)
+    name = attempt.midtrans_order_id
+    real_gateway = shop_settings.gateway
+
+    class PaysFirst:
+        """The customer's payment lands between our status read and our expire call."""
+
+        def __init__(self, client):
+            self.client = client
+
+        def status(self, ident):
+            return self.client.status(ident)
+
+        def expire(self, ident):
+            control(sim.url, ident, "settle")
+            return self.client.expire(ident)  # Midtrans refuses: 412
+
+    monkeypatch.setattr(shop_settings, "gateway", lambda *a, **k: PaysFirst(real_gateway(*a, **k)))
+    lines = run(runner)
+    assert lines[1] == f"{name}: pending -> paid (Midtrans says settlement)"
+    assert fresh(PaymentAttempt, attempt.id).status == P.PAID and fresh(Order, attempt.order_id).status == O.PAID
+
+
+def control_status(simulator_url: str, name: str) -> str:
+    """What the simulator itself holds for the transaction (its control API, not Get Status)."""
+    found = requests.get(f"{simulator_url}/simulator/transactions", params={"order_id": name}, timeout=5).json()
+    return found[0]["transaction_status"]
 
 
 def test_midtrans_unreachable_leaves_the_attempt_for_the_next_run(sim, runner):

@@ -137,3 +137,18 @@ def test_unknown_order_id_is_a_body_404_over_http_200(sim):
     assert response.status_code == 200
     assert response.json()["status_code"] == "404"
     assert response.json()["status_message"] == "Transaction doesn't exist."
+
+
+HOSTILE_BODIES = [b"[" * 60_000, b'{"a":' * 5_000, b'{"payment_type": "qris", "payment_type": "gopay"}',
+                  b'{"x": "\xff"}', b'{"x": 1e999}']
+
+
+@pytest.mark.parametrize("data", HOSTILE_BODIES)
+def test_hostile_bodies_are_midtrans_400s_never_a_crash(sim, data):
+    core = sim.charge(None, data=data)
+    assert core.status_code == 400 and core.json()["status_code"] == "400"
+    snap = sim.post("/snap/v1/transactions", data=data)
+    assert snap.status_code == 400 and "error_messages" in snap.json()
+    faults = requests.post(f"{sim.url}/simulator/faults", data=data, timeout=5,
+                           headers={"Content-Type": "application/json"})
+    assert faults.status_code == 400

@@ -88,7 +88,8 @@ class FakeGateway:
         self._call("create_snap", payload)
         order_id = payload["transaction_details"]["order_id"]
         token = str(uuid.uuid4())
-        self.transactions.setdefault(order_id, {"status": None, "snap": True})
+        gross = f"{payload['transaction_details']['gross_amount']}.00"
+        self.transactions.setdefault(order_id, {"status": None, "snap": True, "gross_amount": gross})
         return {"token": token, "redirect_url": f"https://snap.example/v2/vtweb/{token}"}
 
     def status(self, order_id):
@@ -98,7 +99,7 @@ class FakeGateway:
             return None
         return {"status_code": "200", "order_id": order_id, "transaction_status": tx["status"],
                 "transaction_id": (tx.get("answer") or {}).get("transaction_id") or str(uuid.uuid4()),
-                "gross_amount": "0.00" if tx.get("answer") is None else tx["answer"]["gross_amount"],
+                "gross_amount": tx["answer"]["gross_amount"] if tx.get("answer") else tx.get("gross_amount", "0.00"),
                 "payment_type": tx.get("payment_type", "qris"), "fraud_status": "accept",
                 **({"settlement_time": gateway_time(utcnow())[:19]} if tx["status"] == "settlement" else {})}
 
@@ -124,7 +125,8 @@ class FakeGateway:
 
     def pick_method(self, order_id, payment_type="bank_transfer"):
         """The customer picked a method on the Snap page: the status API now knows it."""
-        self.transactions[order_id] = {"status": "pending", "payment_type": payment_type, "snap": True}
+        self.transactions[order_id] = {**self.transactions.get(order_id, {}), "status": "pending",
+                                       "payment_type": payment_type, "snap": True}
 
     def set_status(self, order_id, status):
         self.transactions[order_id]["status"] = status
@@ -133,7 +135,7 @@ class FakeGateway:
 @pytest.fixture
 def fake_gateway(monkeypatch):
     fake = FakeGateway()
-    monkeypatch.setattr(shop_settings, "gateway", lambda settings=None: fake)
+    monkeypatch.setattr(shop_settings, "gateway", lambda settings=None, **options: fake)
     return fake
 
 

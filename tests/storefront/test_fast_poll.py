@@ -5,7 +5,7 @@ import pytest
 
 from checkout.extensions import db
 from checkout.models import PaymentAttempt
-from checkout.payments import checkout_status as cs
+from checkout.storefront import checkout_status as cs
 from checkout.payments.qris_checkout import start_qris
 from checkout.storefront.fast_poll import FastPoll
 from checkout.timeutil import utcnow
@@ -14,9 +14,10 @@ from tests.storefront.conftest import HX, english
 
 
 def quiet_qr(order):
-    """A live QR whose notifications arrive: nothing is due, polls need no status check."""
+    """A live QR that was just checked (and heard a pending notification): nothing is due."""
     attempt = start_qris(order)
-    db.session.get(PaymentAttempt, attempt.id).last_notification_at = utcnow()
+    row = db.session.get(PaymentAttempt, attempt.id)
+    row.last_notification_at = row.last_checked_at = utcnow()
     db.session.commit()
     return attempt
 
@@ -46,8 +47,9 @@ def test_same_answer_and_headers_as_the_route(client, slow_client, order, fake_g
 def test_changes_and_due_work_go_to_flask(client, order, fake_gateway):
     attempt = quiet_qr(order)
     assert client.get(f"/pay/{order.public_id}/status?have=choose.0.0", headers=HX).status_code == 200
-    # A check due (no notification yet, never checked): Flask claims it and asks Midtrans.
-    db.session.get(PaymentAttempt, attempt.id).last_notification_at = None
+    # A check due (the last one is older than the interval), though a pending notification
+    # came: Flask claims it and asks Midtrans.
+    db.session.get(PaymentAttempt, attempt.id).last_checked_at = utcnow() - timedelta(seconds=11)
     db.session.commit()
     calls = fake_gateway.count("status")
     assert client.get(f"/pay/{order.public_id}/status?have=qris.1.0", headers=HX).status_code == 204
@@ -77,7 +79,11 @@ def test_needs_work_rules(ctx):
     assert cs.needs_work(base, now, 10)  # never checked
     assert not cs.needs_work(base._replace(checked_at=now - timedelta(seconds=5)), now, 10)
     assert cs.needs_work(base._replace(checked_at=now - timedelta(seconds=10)), now, 10)
-    assert not cs.needs_work(base._replace(notified_at=now), now, 10)
+    # A (pending) notification is no news that the customer paid: the checks go on.
+    assert cs.needs_work(base._replace(notified_at=now), now, 10)
+    assert not cs.needs_work(base._replace(notified_at=now, checked_at=now), now, 10)
+    # A final one ends the attempt, and with it the checks.
+    assert not cs.needs_work(base._replace(notified_at=now, status="paid"), now, 10)
     assert not cs.needs_work(base._replace(answered_at=None), now, 10)
     assert not cs.needs_work(base._replace(order_status="paid"), now, 10)
     closed_attempt = base._replace(status="expired")

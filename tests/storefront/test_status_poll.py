@@ -3,10 +3,12 @@ from datetime import timedelta
 
 from checkout.extensions import db
 from checkout.models import PaymentAttempt
-from checkout.payments import checkout_status as cs
+from checkout.payments import status_sync
+from checkout.storefront import checkout_status as cs
 from checkout.payments.qris_checkout import start_qris
 from checkout.payments.snap_checkout import start_snap
 from checkout.payments.states import OrderStatus, PaymentStatus
+from checkout.payments.transitions import GatewayReport, apply_gateway_status
 from checkout.timeutil import utcnow
 from tests.factories import make_attempt, make_order
 from tests.storefront.conftest import HX, english, refresh, unavailable
@@ -44,13 +46,66 @@ def test_the_interval_is_configurable(make_app, fake_gateway):
         assert fake_gateway.count("status") == 3
 
 
-def test_a_notification_means_no_status_calls(client, order, fake_gateway):
+def test_a_pending_notification_does_not_stop_the_checks(client, order, fake_gateway):
     attempt = start_qris(order)
     db.session.get(PaymentAttempt, attempt.id).last_notification_at = utcnow()
     db.session.commit()
     for _ in range(3):
         poll(client, order)
+    assert fake_gateway.count("status") == 1  # still once per interval
+    db.session.get(PaymentAttempt, attempt.id).last_checked_at = utcnow() - timedelta(seconds=11)
+    db.session.commit()
+    fake_gateway.settle(attempt.midtrans_order_id)  # and the settlement notification is lost
+    response = poll(client, order, have="qris.1.0")
+    assert fake_gateway.count("status") == 2
+    assert "Payment received" in response.text and refresh(order).status == OrderStatus.PAID
+
+
+def test_a_final_notification_ends_the_checks(client, order, fake_gateway):
+    attempt = start_qris(order)
+    apply_gateway_status(attempt.id, GatewayReport(transaction_status="expire"), actor="midtrans:notification")
+    db.session.get(PaymentAttempt, attempt.id).last_checked_at = None
+    db.session.commit()
+    for _ in range(3):
+        poll(client, order)
     assert fake_gateway.count("status") == 0
+
+
+def test_i_have_paid_asks_at_once_but_only_once_per_interval(client, order, fake_gateway):
+    attempt = start_qris(order)
+    fake_gateway.settle(attempt.midtrans_order_id)
+    poll(client, order)  # the poll took this interval's check (and found it paid)
+    assert fake_gateway.count("status") == 1
+    outcomes = [status_sync.request_check(refresh_attempt(attempt)) for _ in range(5)]
+    assert outcomes == [status_sync.CheckOutcome.NOT_DUE] * 5 and fake_gateway.count("status") == 1
+
+
+def test_i_have_paid_is_limited_by_the_shared_claim(client, order, fake_gateway):
+    attempt = start_qris(order)
+    db.session.get(PaymentAttempt, attempt.id).last_notification_at = utcnow()
+    db.session.commit()
+    outcomes = [status_sync.request_check(refresh_attempt(attempt)) for _ in range(5)]
+    assert outcomes == [status_sync.CheckOutcome.CHECKED] + [status_sync.CheckOutcome.NOT_DUE] * 4
+    poll(client, order)  # within the interval: the poll does not ask again either
+    assert fake_gateway.count("status") == 1
+    db.session.get(PaymentAttempt, attempt.id).last_checked_at = utcnow() - timedelta(seconds=11)
+    db.session.commit()
+    fake_gateway.settle(attempt.midtrans_order_id)
+    assert status_sync.request_check(refresh_attempt(attempt)) == status_sync.CheckOutcome.CHECKED
+    assert refresh(order).status == OrderStatus.PAID
+    assert status_sync.request_check(refresh_attempt(attempt)) == status_sync.CheckOutcome.NOT_DUE  # not live
+
+
+def test_i_have_paid_when_midtrans_is_down_counts_a_failed_check(order, fake_gateway):
+    attempt = start_qris(order)
+    fake_gateway.fail_next.append(unavailable())
+    assert status_sync.request_check(refresh_attempt(attempt)) == status_sync.CheckOutcome.UNREACHABLE
+    assert refresh_attempt(attempt).check_failures == 1
+
+
+def refresh_attempt(attempt):
+    db.session.expire_all()
+    return db.session.get(PaymentAttempt, attempt.id)
 
 
 def test_the_poll_completes_a_payment_the_webhook_never_brought(client, order, fake_gateway):

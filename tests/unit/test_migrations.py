@@ -21,6 +21,16 @@ def _empty_database_uri(tmp_path):
     return "postgresql+psycopg://" + base.split("://", 1)[1].rsplit("/", 1)[0] + "/" + name
 
 
+def _drop_database(uri):
+    """Undo ``_empty_database_uri`` (SQLite's file goes with tmp_path)."""
+    if ON_POSTGRES:
+        import psycopg
+
+        base = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{uri.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
 def test_upgrade_on_an_empty_database_matches_the_models(tmp_path):
     uri = _empty_database_uri(tmp_path)
     app = create_app({"APP_ENV": "testing", "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": uri,
@@ -35,9 +45,4 @@ def test_upgrade_on_an_empty_database_matches_the_models(tmp_path):
             assert {t.name for t in db.metadata.sorted_tables} <= tables
             db.engine.dispose()
     finally:
-        if ON_POSTGRES:
-            import psycopg
-
-            base = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
-            with psycopg.connect(base, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{uri.rsplit("/", 1)[1]}" WITH (FORCE)')
+        _drop_database(uri)

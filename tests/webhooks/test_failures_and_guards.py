@@ -8,7 +8,7 @@ from sqlalchemy.exc import OperationalError
 from checkout import create_app, shop_settings
 from checkout.extensions import db
 from checkout.models import Notification, PaymentAttempt
-from checkout.notifications import processing
+from checkout.payments import gateway_answers
 from checkout.payments.states import PaymentStatus as P
 from checkout.payments.transitions import RaceRetriesExhausted
 from tests.conftest import base_config
@@ -39,7 +39,7 @@ def test_database_failing_mid_processing_answers_503_and_keeps_the_delivery(ctx,
     def unavailable(*args, **kwargs):
         raise OperationalError("UPDATE payment_attempts", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(processing, "apply_gateway_status", unavailable)
+    monkeypatch.setattr(gateway_answers, "apply_gateway_status", unavailable)
     response = deliver(body)
     assert response.status_code == 503 and response.json["error"]["code"] == "temporarily_unavailable"
     note = last_notification()
@@ -65,14 +65,14 @@ def test_too_many_concurrent_writers_answers_503(ctx, deliver, server_key, monke
     def exhausted(*args, **kwargs):
         raise RaceRetriesExhausted("busy")
 
-    monkeypatch.setattr(processing, "apply_gateway_status", exhausted)
+    monkeypatch.setattr(gateway_answers, "apply_gateway_status", exhausted)
     body = notification(attempt.midtrans_order_id, "settlement", gross=attempt.gross_amount, server_key=server_key)
     assert deliver(body).status_code == 503
 
 
 def test_an_unexpected_bug_answers_500_without_a_trace(ctx, deliver, server_key, monkeypatch):
     attempt = make_attempt(make_order())
-    monkeypatch.setattr(processing, "apply_gateway_status", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(gateway_answers, "apply_gateway_status", lambda *a, **k: 1 / 0)
     body = notification(attempt.midtrans_order_id, "settlement", gross=attempt.gross_amount, server_key=server_key)
     response = deliver(body)
     assert response.status_code == 500 and response.is_json

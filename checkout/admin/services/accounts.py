@@ -2,13 +2,20 @@
 
 Passwords are hashed with werkzeug's default (scrypt). An unknown email still costs one
 hash check, so response time does not tell which emails have accounts.
+
+Every failed sign-in is an ``admin.login_failed`` audit event (subject: the email typed;
+details: whether an account has that email, and its id) and, once committed, the
+``failed_sign_in`` signal, which owner alerts connect to. After the owner signs in, the
+failures since their previous sign-in are counted from those events and shown to them.
 """
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
+from datetime import datetime
 
+from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -30,6 +37,10 @@ _dummy_hashes: dict[str | None, str] = {}
 LOGIN = "admin.login"
 LOGIN_FAILED = "admin.login_failed"
 LOGOUT = "admin.logout"
+
+# Sent after a failed sign-in is committed, with keyword arguments ``email`` (as typed,
+# normalised), ``account_id`` (None for an unknown email) and ``address``.
+failed_sign_in = Namespace().signal("admin.login_failed")
 
 
 def _hash(password: str) -> str:
@@ -126,10 +137,28 @@ def record_login(user: AdminUser, nonce: str) -> None:
     db.session.commit()
 
 
-def record_failed_login(email: str) -> None:
-    """Commits an audit event naming the email tried (never the password)."""
-    audit.record("anonymous", LOGIN_FAILED, subject_type="admin_user", subject_id=normalise_email(email)[:64] or None)
+def record_failed_login(email: str, address: str | None = None) -> None:
+    """Commits an audit event naming the email tried (never the password), then tells
+    ``failed_sign_in``'s receivers."""
+    typed = normalise_email(email)
+    account = find_by_email(typed) if typed else None
+    audit.record("anonymous", LOGIN_FAILED, subject_type="admin_user", subject_id=typed[:64] or None,
+                 details={"account_exists": account is not None, "account_id": account.id if account else None})
     db.session.commit()
+    failed_sign_in.send(current_app._get_current_object(), email=typed, account_id=account.id if account else None,
+                        address=address)
+
+
+def failures_since_last_sign_in(user: AdminUser) -> tuple[int, datetime]:
+    """How many sign-ins failed for this account since its previous successful one (or
+    since it was created), and that moment. Call before ``record_login``."""
+    since = user.last_login_at or user.created_at
+    count = db.session.scalar(
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.action == LOGIN_FAILED, AuditEvent.subject_type == "admin_user",
+            AuditEvent.subject_id == user.email[:64], AuditEvent.at > since)
+    )
+    return int(count or 0), since
 
 
 def record_logout(user: AdminUser, nonce: str, *, reason: str = "logout") -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from checkout.admin.services.transaction_search import jakarta_day_start
 from checkout.extensions import db
 from checkout.models import Order, PaymentAttempt
-from checkout.payments.states import GAVE_UP, LIVE, MONEY_RECEIVED, OrderStatus, PaymentStatus
+from checkout.payments.states import GAVE_UP, LIVE_VALUES, MONEY_RECEIVED, OrderStatus, PaymentStatus
 from checkout.timeutil import to_jakarta, utcnow
 
 PERIODS = ("today", "7d", "month", "30d")
@@ -127,7 +127,7 @@ def compute(period: str = "month") -> DashboardStats:
         by_method=sorted((MethodTotal(m, c, a) for m, (c, a) in by_method.items()), key=lambda t: -t.amount),
         by_day=[DayTotal(day, per_day.get(day, 0))
                 for day in (today - timedelta(days=offset) for offset in range(CHART_DAYS - 1, -1, -1))],
-        pending_attempts=count(PaymentAttempt.status.in_([s.value for s in LIVE])),
+        pending_attempts=count(PaymentAttempt.status.in_(LIVE_VALUES)),
         open_orders=int(db.session.scalar(select(func.count()).select_from(Order).where(Order.status == OrderStatus.OPEN)) or 0),
         challenged=count(PaymentAttempt.status == PaymentStatus.CHALLENGED),
         # A flagged payment that was refunded in full needs nothing more from the owner.

@@ -47,15 +47,25 @@ def _record(actor: str, action: str, attempt: PaymentAttempt, result: Transition
 
 
 def recheck(attempt_id: int, *, actor: str) -> TransitionResult | None:
-    """Ask Midtrans now and apply the answer. None when Midtrans does not know it yet."""
+    """Ask Midtrans now and apply the answer, checked. None when Midtrans does not know it yet.
+
+    An answer for another order, amount or currency is not applied: the payment is
+    flagged and NotAllowed says so.
+    """
     attempt = _attempt(attempt_id)
     try:
-        result = status_sync.refresh_from_gateway(attempt, actor=actor)
+        checked = status_sync.refresh_from_gateway(attempt, actor=actor)
     except GatewayError as exc:
         raise _gateway_problem(exc) from None
     except RaceRetriesExhausted:
         raise PaymentUnavailable(_("The payment is being updated right now; try again.")) from None
-    _record(actor, "payment.recheck", attempt, result, known=result is not None)
+    result = checked.result if checked is not None else None
+    _record(actor, "payment.recheck", attempt, result, known=checked is not None,
+            mismatch=checked.problem if checked is not None and not checked.applied else None)
+    if checked is not None and not checked.applied:
+        raise NotAllowed(_("Midtrans reports a different order, amount or currency for this payment. "
+                           "Nothing was changed; the payment is flagged for you to check."),
+                         code="gateway_mismatch")
     return result
 
 

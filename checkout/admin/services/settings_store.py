@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from checkout import audit, crypto, shop_settings
-from checkout.config import ENVIRONMENTS
+from checkout.config import ENVIRONMENTS, GATEWAY_ENVIRONMENTS
 from checkout.errors import InvalidRequest
 from checkout.extensions import db
 from checkout.models import MidtransCredentials, ShopSettings
@@ -95,12 +95,18 @@ def key_status(environment: str) -> KeyStatus:
     )
 
 
+def _default_environment() -> str:
+    if current_app.config.get("APP_ENV") == "production":
+        return current_app.config.get("MIDTRANS_ENV") or "sandbox"
+    return "simulator"
+
+
 def form_defaults() -> dict:
     """The saved values to fill the settings form with (no server key, ever)."""
     row = db.session.get(ShopSettings, 1)
     verify = None if row is None else row.verify_with_status_api
     data = {
-        "environment": row.environment if row else "simulator",
+        "environment": row.environment if row else _default_environment(),
         "shop_name": row.shop_name if row else "Toko Demo",
         "logo_text": row.logo_text if row else "TD",
         "qris_enabled": row.qris_enabled if row else True,
@@ -142,6 +148,8 @@ def _check(data: SettingsInput) -> None:
     fields: dict[str, str] = {}
     if data.environment not in ENVIRONMENTS:
         fields["environment"] = _("Unknown environment.")
+    elif data.environment not in GATEWAY_ENVIRONMENTS and current_app.config.get("APP_ENV") == "production":
+        fields["environment"] = _("The simulator is not available in production.")
     if not data.qris_enabled and not data.snap_enabled:
         fields["qris_enabled"] = _("Enable QRIS, Snap or both: customers need a way to pay.")
     if data.snap_enabled and not data.snap_methods:

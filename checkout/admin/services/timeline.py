@@ -12,6 +12,8 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 
+from checkout import json_bodies
+
 from checkout.extensions import db
 from checkout.models import AuditEvent, Notification, Order, Refund
 
@@ -28,20 +30,27 @@ class TimelineEntry:
     raw: str | None = None  # pretty JSON for notifications
 
 
-def _pretty(raw_body: str) -> str:
+def pretty_json(raw_body: str) -> str:
+    """Stored JSON indented for reading; anything unreadable is shown as it was stored."""
     try:
-        return json.dumps(json.loads(raw_body), indent=2, sort_keys=True, ensure_ascii=False)
-    except (TypeError, ValueError):
+        parsed = json_bodies.parse(raw_body, max_bytes=len(raw_body.encode("utf-8", "surrogatepass")))
+    except json_bodies.UnreadableBody:
         return raw_body
+    return json.dumps(parsed, indent=2, sort_keys=True, ensure_ascii=False)
 
 
 def notifications_for(order: Order) -> list[Notification]:
+    """Verified notifications about the order's attempts.
+
+    Only a delivery that passed the signature check is linked to an attempt
+    (``attempt_id``). The order id a rejected body claims is not evidence of anything, so
+    such deliveries never appear here: they are listed, unverified, under Webhook health.
+    """
     ids = [a.id for a in order.attempts]
-    midtrans_ids = [a.midtrans_order_id for a in order.attempts]
     if not ids:
         return []
     return list(db.session.scalars(
-        select(Notification).where(or_(Notification.attempt_id.in_(ids), Notification.midtrans_order_id.in_(midtrans_ids)))
+        select(Notification).where(Notification.attempt_id.in_(ids), Notification.outcome != "rejected")
         .order_by(Notification.received_at, Notification.id)
     ))
 
@@ -71,7 +80,7 @@ def build(order: Order) -> list[TimelineEntry]:
                                      after=note.transaction_status,
                                      details={"outcome": note.outcome, "reason": note.reason,
                                               "order_id": note.midtrans_order_id},
-                                     raw=_pretty(note.raw_body)))
+                                     raw=pretty_json(note.raw_body)))
     for event in audit_events_for(order):
         if event.action == "order.created":
             continue  # already the first entry

@@ -37,6 +37,9 @@ class WebhookHealth:
     last_rejected_at: object
     last_rejected_reason: str | None
     counts_24h: dict[str, int]
+    # Production with "verify with status API" off: a signed notification's status is
+    # applied without asking Midtrans, so the owner is warned.
+    statuses_trusted_unverified: bool = False
 
     @property
     def total_24h(self) -> int:
@@ -76,7 +79,13 @@ def summary() -> WebhookHealth:
         last_rejected_at=rejected[0] if rejected else None,
         last_rejected_reason=rejected[1] if rejected else None,
         counts_24h={outcome: int(counts.get(outcome, 0)) for outcome in OUTCOMES if counts.get(outcome)},
+        statuses_trusted_unverified=statuses_trusted_unverified(),
     )
+
+
+def statuses_trusted_unverified() -> bool:
+    """True in production when notifications are applied without the status API's word."""
+    return current_app.config.get("APP_ENV") == "production" and not shop_settings.current().verify_with_status_api
 
 
 def test_payload(server_key: str, merchant_id: str | None) -> dict:

@@ -3,10 +3,11 @@
 This is the hot path: every open checkout page asks every 3 seconds. A poll is one
 indexed Core query (the order and its newest attempt, a handful of columns, no ORM
 objects); when the page already shows that state the poll answers 204 without loading
-or rendering anything else. Midtrans is asked only when the attempt is live, no
-notification has told us anything, and nobody in any worker asked in the last
-``STATUS_CHECK_INTERVAL_SECONDS``: the claim is a conditional UPDATE, so payments
-complete even when Midtrans cannot reach our webhook, without a call per poll.
+or rendering anything else. Midtrans is asked only when the attempt is live (no final
+notification has arrived; a pending one does not count) and nobody in any worker asked
+in the last ``STATUS_CHECK_INTERVAL_SECONDS``: the claim is a conditional UPDATE, so
+payments complete even when Midtrans cannot reach our webhook or a notification is lost,
+without a call per poll.
 """
 from __future__ import annotations
 
@@ -17,13 +18,11 @@ from typing import NamedTuple
 from flask import current_app
 from sqlalchemy import bindparam, select
 
-from checkout import shop_settings
 from checkout.extensions import db
-from checkout.midtrans.errors import GatewayError
 from checkout.models import Order, PaymentAttempt
 from checkout.payments import status_sync
-from checkout.payments.snap_checkout import expire_if_untouched
-from checkout.payments.states import LIVE, MONEY_RECEIVED, OrderStatus, PaymentStatus
+from checkout.payments.status_sync import CheckOutcome
+from checkout.payments.states import LIVE_VALUES, MONEY_RECEIVED, OrderStatus, PaymentStatus
 from checkout.payments.transitions import close_order
 from checkout.timeutil import utcnow
 
@@ -41,7 +40,6 @@ POLLING = frozenset({QRIS, SNAP, UNANSWERED})
 
 PAID_ORDER = frozenset({OrderStatus.PAID, OrderStatus.PAID_LATE, OrderStatus.PARTIALLY_REFUNDED,
                         OrderStatus.REFUNDED})
-LIVE_VALUES = frozenset(s.value for s in LIVE)
 MONEY_VALUES = frozenset(s.value for s in MONEY_RECEIVED)
 # A checkout link's token (Order.public_id): urlsafe base64 of 16 random bytes.
 PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
@@ -150,10 +148,10 @@ class CheckoutState:
     """What a checkout link shows. ``kind`` and ``key`` come from the snapshot alone; the
     order and attempt objects (for rendering) are loaded only when asked for."""
 
-    __slots__ = ("snap", "kind", "checking_note", "_order", "_attempt")
+    __slots__ = ("row", "kind", "checking_note", "_order", "_attempt")
 
-    def __init__(self, snap: Snapshot, kind: str, checking_note: bool = False):
-        self.snap = snap
+    def __init__(self, row: Snapshot, kind: str, checking_note: bool = False):
+        self.row = row
         self.kind = kind
         self.checking_note = checking_note
         self._order = self._attempt = None
@@ -165,118 +163,107 @@ class CheckoutState:
     @property
     def key(self) -> str:
         """Identifies what the page shows; an unchanged key lets the poll answer 204."""
-        return f"{self.kind}.{self.snap.number or 0}.{int(self.checking_note)}"
+        return f"{self.kind}.{self.row.number or 0}.{int(self.checking_note)}"
 
     @property
     def order(self) -> Order:
         if self._order is None:
-            self._order = db.session.get(Order, self.snap.order_id)
+            self._order = db.session.get(Order, self.row.order_id)
         return self._order
 
     @property
     def attempt(self) -> PaymentAttempt | None:
-        if self._attempt is None and self.snap.attempt_id is not None:
-            self._attempt = db.session.get(PaymentAttempt, self.snap.attempt_id)
+        if self._attempt is None and self.row.attempt_id is not None:
+            self._attempt = db.session.get(PaymentAttempt, self.row.attempt_id)
         return self._attempt
 
 
 def current(public_id: str, *, check: bool = True, interval: int | None = None,
-            snap: Snapshot | None = None) -> CheckoutState | None:
+            row: Snapshot | None = None) -> CheckoutState | None:
     """The state to show for a checkout link, brought up to date first when ``check``.
 
     ``interval`` overrides STATUS_CHECK_INTERVAL_SECONDS (a customer back from Snap is
-    worth a prompter look). ``snap`` is a snapshot of this link read moments ago in the
+    worth a prompter look). ``row`` is a snapshot of this link read moments ago in the
     same request (the poll's fast lane), so the query is not repeated.
     """
-    if snap is None:
-        snap = snapshot(public_id)
-    if snap is None:
+    if row is None:
+        row = snapshot(public_id)
+    if row is None:
         return None
-    if check and bring_up_to_date(snap, utcnow(), interval=interval):
+    if check and bring_up_to_date(row, utcnow(), interval=interval):
         db.session.expire_all()
-        snap = snapshot(public_id)
-    return describe(snap)
+        row = snapshot(public_id)
+    return describe(row)
 
 
-def describe(snap: Snapshot) -> CheckoutState:
-    status = snap.order_status
+def describe(row: Snapshot) -> CheckoutState:
+    status = row.order_status
     if status in PAID_ORDER:
-        return CheckoutState(snap, PAID)
+        return CheckoutState(row, PAID)
     if status == OrderStatus.CANCELLED:
-        return CheckoutState(snap, CANCELLED)
+        return CheckoutState(row, CANCELLED)
     if status == OrderStatus.EXPIRED:
-        return CheckoutState(snap, EXPIRED)
-    if snap.attempt_id is None:
-        return CheckoutState(snap, CHOOSE)
-    if snap.status in LIVE_VALUES:
-        if snap.answered_at is None:
-            return CheckoutState(snap, UNANSWERED)
-        note = snap.check_failures >= current_app.config["STATUS_CHECK_FAILURES_BEFORE_NOTE"]
-        return CheckoutState(snap, QRIS if snap.method == "qris" else SNAP, note)
-    if snap.status in MONEY_VALUES:
-        return CheckoutState(snap, PAID)
-    if snap.status == PaymentStatus.EXPIRED:
-        return CheckoutState(snap, ATTEMPT_EXPIRED)
-    if snap.status == PaymentStatus.FAILED:
-        return CheckoutState(snap, ATTEMPT_FAILED)
-    return CheckoutState(snap, CHOOSE)
+        return CheckoutState(row, EXPIRED)
+    if row.attempt_id is None:
+        return CheckoutState(row, CHOOSE)
+    if row.status in LIVE_VALUES:
+        if row.answered_at is None:
+            return CheckoutState(row, UNANSWERED)
+        note = row.check_failures >= current_app.config["STATUS_CHECK_FAILURES_BEFORE_NOTE"]
+        return CheckoutState(row, QRIS if row.method == "qris" else SNAP, note)
+    if row.status in MONEY_VALUES:
+        return CheckoutState(row, PAID)
+    if row.status == PaymentStatus.EXPIRED:
+        return CheckoutState(row, ATTEMPT_EXPIRED)
+    if row.status == PaymentStatus.FAILED:
+        return CheckoutState(row, ATTEMPT_FAILED)
+    return CheckoutState(row, CHOOSE)
 
 
-def needs_work(snap: Snapshot, now: datetime, interval: int) -> bool:
+def needs_work(row: Snapshot, now: datetime, interval: int) -> bool:
     """Whether ``bring_up_to_date`` would do anything (ask Midtrans, close the order).
 
     Pure: no writes, no calls. False means the snapshot is the truth to show.
     """
-    if snap.order_status != OrderStatus.OPEN:
+    if row.order_status != OrderStatus.OPEN:
         return False
-    if snap.status in LIVE_VALUES:
+    if row.status in LIVE_VALUES:
         # An unanswered attempt is the reconciler's: the status API cannot give us the
         # QR we never received, and the customer's retry re-uses the attempt anyway.
-        if snap.answered_at is None or snap.notified_at is not None:
-            return False  # with notifications arriving, Midtrans tells us what changes
-        return snap.checked_at is None or snap.checked_at <= now - timedelta(seconds=interval)
-    return snap.order_expires_at <= now
+        if row.answered_at is None:
+            return False
+        # Notifications do not stop the checks: a live attempt has heard no *final* one
+        # (a final one ends it), and a pending notification is no news that the customer
+        # paid. A dropped settlement must never leave a paid customer waiting.
+        return row.checked_at is None or row.checked_at <= now - timedelta(seconds=interval)
+    return row.order_expires_at <= now
 
 
-def unchanged(snap: Snapshot, have: str) -> bool:
+def unchanged(row: Snapshot, have: str) -> bool:
     """The poll's fast answer: the page shows ``have``, it is still true, nothing is due."""
-    if needs_work(snap, utcnow(), current_app.config["STATUS_CHECK_INTERVAL_SECONDS"]):
+    if needs_work(row, utcnow(), current_app.config["STATUS_CHECK_INTERVAL_SECONDS"]):
         return False
-    return describe(snap).key == have
+    return describe(row).key == have
 
 
-def bring_up_to_date(snap: Snapshot, now: datetime, *, interval: int | None = None) -> bool:
+def bring_up_to_date(row: Snapshot, now: datetime, *, interval: int | None = None) -> bool:
     """Ask Midtrans if it is this request's turn; close an order whose time ran out.
 
     Returns True if something may have changed (the caller reloads).
     """
     if interval is None:
         interval = current_app.config["STATUS_CHECK_INTERVAL_SECONDS"]
-    if not needs_work(snap, now, interval):
+    if not needs_work(row, now, interval):
         return False
-    if snap.status in LIVE_VALUES:
-        return _check(snap, now, interval)
-    close_order(snap.order_id, OrderStatus.EXPIRED, actor=EXPIRY_ACTOR, reason="the checkout link expired")
+    if row.status in LIVE_VALUES:
+        return _check(row, interval)
+    close_order(row.order_id, OrderStatus.EXPIRED, actor=EXPIRY_ACTOR, reason="the checkout link expired")
     return True
 
 
-def _check(snap: Snapshot, now: datetime, interval: int) -> bool:
-    """Claim this interval's status check (atomically, across workers) and run it."""
-    if not status_sync.claim_status_check(snap.attempt_id, interval):
-        return False
-    attempt = db.session.get(PaymentAttempt, snap.attempt_id)
-    snap_page_expired = snap.method == "snap" and snap.expires_at <= now and not snap.transaction_id
-    try:
-        if snap_page_expired:
-            expire_if_untouched(attempt, shop_settings.gateway(), actor=STATUS_ACTOR)
-        else:
-            status_sync.refresh_from_gateway(attempt, actor=STATUS_ACTOR)
-    except GatewayError:
-        status_sync.record_check_outcome(snap.attempt_id, failed=True)
-    else:
-        if snap.check_failures:
-            status_sync.record_check_outcome(snap.attempt_id, failed=False)
-    return True
+def _check(row: Snapshot, interval: int) -> bool:
+    """Run this interval's status check if this request wins the claim (across workers)."""
+    return status_sync.check_now(row.attempt_id, actor=STATUS_ACTOR, interval=interval) != CheckOutcome.NOT_DUE
 
 
 def receipt_attempt(state: CheckoutState) -> PaymentAttempt | None:
@@ -285,7 +272,7 @@ def receipt_attempt(state: CheckoutState) -> PaymentAttempt | None:
         return state.attempt
     return db.session.scalars(
         select(PaymentAttempt)
-        .where(PaymentAttempt.order_id == state.snap.order_id,
+        .where(PaymentAttempt.order_id == state.row.order_id,
                PaymentAttempt.status.in_(sorted(MONEY_VALUES)))
         .order_by(PaymentAttempt.paid_at)
         .limit(1)
