@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote
 
 import requests
@@ -50,12 +50,14 @@ class Endpoints:
 class MidtransClient:
     def __init__(self, server_key: str, endpoints: Endpoints, *, notification_url: str | None = None,
                  connect_timeout: float = 3.05, read_timeout: float = 10.0, retries: int = 2,
-                 backoff: float = 0.2, session: requests.Session | None = None):
+                 backoff: float = 0.2, session: requests.Session | None = None,
+                 on_auth_refused: Callable[[], None] | None = None):
         self._endpoints = endpoints
         self._timeout = (connect_timeout, read_timeout)
         self._retries = retries
         self._backoff = backoff
         self._notification_url = notification_url
+        self._on_auth_refused = on_auth_refused  # told of a 401 (owner alert); must not raise
         self._session = session or requests.Session()
         self._session.auth = (server_key, "")
         self._session.headers.update({"Accept": "application/json", "Content-Type": "application/json",
@@ -151,6 +153,8 @@ class MidtransClient:
             raise GatewayUnavailable("Midtrans could not be reached", code="connection") from None
         except GatewayError as exc:
             outcome, detail = _outcome(exc), f"code {exc.code}"
+            if isinstance(exc, GatewayAuthError) and self._on_auth_refused is not None:
+                self._on_auth_refused()
             raise
         finally:
             elapsed = time.monotonic() - started
