@@ -23,6 +23,7 @@ migrate = Migrate()
 csrf = CSRFProtect()
 htmx = Htmx()
 babel = Babel()
+mail = Mail()
 
 
 def _count_refusal(request_limit) -> None:
