@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 from flask import Flask
 
+from checkout import observability
 from checkout.config import CONFIGS, DEFAULT_APP_ENV, SIMULATOR_MOUNT, check_app_env, check_production, from_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,12 +40,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_commands(app)
     _mount_simulator(app)
+    observability.init_app(app)  # last: its request observer wraps everything above
     return app
 
 
 def _init_extensions(app: Flask) -> None:
     from checkout import database, models  # noqa: F401  (pragmas; every table registered)
     from checkout import compression, error_pages, i18n, security, static_files, templating
+    from checkout.mail import smtp_url as mail_setup
     from checkout.extensions import babel, csrf, db, htmx, limiter, migrate
 
     # First registered, so its after_request hook runs last (Flask runs them in reverse):
@@ -61,6 +64,7 @@ def _init_extensions(app: Flask) -> None:
     templating.init_app(app)
     error_pages.init_app(app)
     static_files.init_app(app)
+    mail_setup.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

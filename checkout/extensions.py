@@ -3,6 +3,7 @@ from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -24,4 +25,15 @@ csrf = CSRFProtect()
 htmx = Htmx()
 babel = Babel()
 compress = Compress()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+mail = Mail()
+
+
+def _count_refusal(request_limit) -> None:
+    """Every refusal by any limit, labelled with the limit's scope (endpoint and scope name)."""
+    from checkout.observability import metrics
+
+    # The arguments are [key prefix,] client key, scope: the scope is last, the key never used.
+    metrics.rate_limit_refused(request_limit.request_args[-1] if request_limit.request_args else None)
+
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[], on_breach=_count_refusal)

@@ -38,6 +38,7 @@ class ShopSettings(db.Model):
     # E-wallet apps ("gopay", "shopeepay") offered as "Pay in the ... app" on phones: a Core
     # API charge whose deeplink opens the app on the phone that shows the checkout.
     app_payments: Mapped[list] = mapped_column(db.JSON, default=list, server_default=text("'[]'"))
+    alert_emails: Mapped[list | None] = mapped_column(db.JSON)  # owner alerts; ALERT_EMAILS wins
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -30,6 +30,7 @@ so two runs never ask about the same attempt; order closing is conditional too.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,9 +40,12 @@ from flask import current_app
 from sqlalchemy import and_, exists, or_, select
 
 from checkout import audit, shop_settings
+from checkout.alerts import causes as alert_causes
 from checkout.extensions import db
 from checkout.midtrans.errors import GatewayError, GatewayRejected
 from checkout.models import Order, PaymentAttempt
+from checkout.observability import context as log_context
+from checkout.observability import metrics
 from checkout.payments import amounts, gateway_answers, status_sync
 from checkout.payments.states import LIVE_VALUES, OrderStatus
 from checkout.payments.transitions import (
@@ -94,8 +98,12 @@ class Summary:
 
 
 def reconcile(*, limit: int = 200, max_seconds: float | None = None, echo: Callable[[str], None] | None = None,
-              now: datetime | None = None, rules: Rules | None = None) -> Summary:
-    """One pass. Commits as it goes; prints one line per change through ``echo``."""
+              now: datetime | None = None, rules: Rules | None = None, stop: threading.Event | None = None) -> Summary:
+    """One pass. Commits as it goes; prints one line per change through ``echo``.
+
+    ``stop`` (set on SIGTERM) ends the pass before the next claim; an attempt already
+    claimed is finished first, never left half done.
+    """
     now = now or utcnow()
     rules = rules or Rules.from_config()
     summary = Summary()
@@ -116,16 +124,26 @@ def reconcile(*, limit: int = 200, max_seconds: float | None = None, echo: Calla
         if deadline is not None and time.monotonic() > deadline:
             say("time budget used up; the rest is left for the next run")
             break
+        if stop is not None and stop.is_set():
+            say("stopping; the rest is left for the next run")
+            break
         if not claim(attempt_id, cutoff, now):
             summary.claimed_elsewhere += 1
             continue
         summary.checked += 1
+        log_context.start(None)  # this attempt's lines carry its own order and attempt only
+        log_context.bind(attempt=attempt_id)
         _reconcile_attempt(attempt_id, gateway, now, rules, summary, say)
+    log_context.start(None)
 
     for order_id, reference in expired_orders(now, limit):
         if close_order(order_id, OrderStatus.EXPIRED, actor=ACTOR, reason="expired with no live payment attempt"):
             summary.orders_closed += 1
             say(f"order {reference}: open -> expired (its expiry passed with no live payment attempt)")
+    metrics.reconciler_run(changed=summary.changed, unchanged=summary.unchanged, flagged=summary.flagged,
+                           unreachable=summary.unreachable, claimed_elsewhere=summary.claimed_elsewhere,
+                           orders_closed=summary.orders_closed)
+    log.info("%s", summary.line())
     if echo:
         echo(summary.line())
     return summary
@@ -175,7 +193,7 @@ def claim(attempt_id: int, cutoff: datetime, now: datetime) -> bool:
 
     The same claim the customer's poll takes (``status_sync.claim_check``).
     """
-    return status_sync.claim_check(attempt_id, not_checked_since=cutoff, now=now)
+    return status_sync.claim_check(attempt_id, not_checked_since=cutoff, now=now, by="reconciler")
 
 
 def expired_orders(now: datetime, limit: int) -> list[tuple[int, str]]:
@@ -219,6 +237,8 @@ def _reconcile_attempt(attempt_id, gateway, now, rules, summary: Summary, say) -
         summary.unreachable += 1
         say(f"{name}: too busy right now; left for the next run")
         return
+    alert_causes.notification_missing(attempt_id, had_notification=attempt.last_notification_at is not None,
+                                      changed=result.changed)
     if result.changed:
         summary.changed += 1
         flag = f", flagged {result.flag}" if result.flag else ""
