@@ -28,6 +28,7 @@ from checkout.extensions import db
 from checkout.models import Order, PaymentAttempt
 from checkout.money import parse_gateway_amount
 from checkout.outbox.events import emit
+from checkout.payments import pay_instructions
 from checkout.payments.states import LIVE, LIVE_VALUES, MONEY_RECEIVED, OrderStatus, PaymentStatus
 from checkout.payments.transition_rules import AttemptFacts, Decision, OrderFacts, decide
 from checkout.timeutil import parse_gateway_time, utcnow
@@ -201,6 +202,9 @@ def _remember_gateway_facts(attempt: PaymentAttempt, report: GatewayReport) -> N
         changes["transaction_id"] = report.transaction_id
     if report.payment_type and not attempt.payment_type:
         changes["payment_type"] = report.payment_type
+    instructions = pay_instructions.from_payload(report.raw) if attempt.status in LIVE else None
+    if instructions and instructions != attempt.pay_instructions:
+        changes["pay_instructions"] = instructions
     if report.transaction_status and attempt.status in LIVE:
         changes["gateway_status"] = report.transaction_status
     if changes:
