@@ -45,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from checkout import database, models  # noqa: F401  (pragmas; every table registered)
     from checkout import error_pages, i18n, security, templating
+    from checkout.mail import smtp_url as mail_setup
     from checkout.extensions import babel, csrf, db, htmx, limiter, migrate
 
     db.init_app(app)
@@ -57,6 +58,7 @@ def _init_extensions(app: Flask) -> None:
     security.init_app(app)
     templating.init_app(app)
     error_pages.init_app(app)
+    mail_setup.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

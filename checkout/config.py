@@ -30,6 +30,10 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _int(value: str | None) -> int | None:
+    return int(value) if value not in (None, "") else None
+
+
 def _list(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
@@ -59,6 +63,19 @@ def from_environment(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         if env.get("NOTIFICATION_RETENTION_DAYS") else None,
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "RETURN_URL_ALLOWLIST": _list(env.get("RETURN_URL_ALLOWLIST")),
+        # Shop endpoints on a private network (the shop's backend beside us in compose).
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS": (_bool(env["WEBHOOK_ALLOW_PRIVATE_TARGETS"], False)
+                                          if env.get("WEBHOOK_ALLOW_PRIVATE_TARGETS") else None),
+        # Mail and owner alerts (checkout/mail, checkout/alerts).
+        "SMTP_URL": env.get("SMTP_URL") or None,
+        "MAIL_FROM": env.get("MAIL_FROM") or None,
+        "ALERT_EMAILS": _list(env.get("ALERT_EMAILS")) or None,
+        "ALERT_COOLDOWN_SECONDS": _int(env.get("ALERT_COOLDOWN_SECONDS")),
+        "ALERT_NOTIFICATION_SILENCE_HOURS": _int(env.get("ALERT_NOTIFICATION_SILENCE_HOURS")),
+        "ALERT_WEBHOOK_FAILING_SECONDS": _int(env.get("ALERT_WEBHOOK_FAILING_SECONDS")),
+        # The long-running worker (`flask worker`): seconds between runs of each job.
+        "WORKER_RECONCILE_EVERY_SECONDS": _int(env.get("WORKER_RECONCILE_EVERY_SECONDS")),
+        "WORKER_ALERT_CHECKS_EVERY_SECONDS": _int(env.get("WORKER_ALERT_CHECKS_EVERY_SECONDS")),
         "WEBHOOK_CA_BUNDLE": env.get("WEBHOOK_CA_BUNDLE") or None,
     }
     return {key: value for key, value in config.items() if value is not None}
@@ -153,6 +170,21 @@ class BaseConfig:
     # CA bundle for the shop's webhook endpoints (a private CA); None: the bundled public CAs.
     # The environment's REQUESTS_CA_BUNDLE is ignored on purpose: deliveries ignore the environment.
     WEBHOOK_CA_BUNDLE: str | None = None
+
+    # Mail (SMTP_URL, see checkout/mail/smtp_url.py) and owner alerts (checkout/alerts).
+    SMTP_URL: str | None = None
+    SMTP_TIMEOUT_SECONDS = 10
+    MAIL_FROM = "Checkout <checkout@localhost>"
+    ALERT_EMAILS: list[str] = []  # wins over the addresses saved on the admin's Alerts page
+    ALERT_COOLDOWN_SECONDS = 6 * 3600  # a cause that comes back within this is not mailed again
+    ALERT_NOTIFICATION_SILENCE_HOURS = 3  # no Midtrans notification this long while people paid
+    ALERT_WEBHOOK_FAILING_SECONDS = 3600  # a shop endpoint failing this long
+
+    # `flask worker`: how often each periodic job runs (the outbox and mail run continuously).
+    WORKER_RECONCILE_EVERY_SECONDS = 60
+    WORKER_ALERT_CHECKS_EVERY_SECONDS = 60
+    WORKER_IDLE_SECONDS = 1.0
+    WORKER_SHUTDOWN_GRACE_SECONDS = 8.0
 
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
     WTF_CSRF_TIME_LIMIT = None

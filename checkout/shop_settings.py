@@ -5,6 +5,7 @@ are decrypted here and only here; ``EffectiveSettings`` never prints them.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import threading
@@ -178,5 +179,12 @@ def gateway(settings: EffectiveSettings | None = None, *, within_notification: b
                 settings.server_key, settings.endpoints, notification_url=settings.notification_url,
                 connect_timeout=connect, read_timeout=read, retries=retries,
                 backoff=config.get("MIDTRANS_RETRY_BACKOFF", 0.2),
+                on_auth_refused=functools.partial(_key_refused, settings.environment),
             )
         return client
+
+
+def _key_refused(environment: str) -> None:
+    from checkout.alerts.causes import key_refused
+
+    key_refused(environment)

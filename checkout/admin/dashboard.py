@@ -11,6 +11,7 @@ from checkout.admin.auth import login_required
 from checkout.admin.charts import Bar, bar_chart
 from checkout import shop_settings
 from checkout.admin.services import daily_summary, dashboard_stats, webhook_health
+from checkout.alerts import service as alert_service
 from checkout.htmx import render
 from checkout.money import format_rupiah
 from checkout.payments.labels import label
@@ -45,4 +46,5 @@ def dashboard():
     stats = dashboard_stats.compute(period)
     return render("admin/dashboard.html", "admin/_dashboard_stats.html", stats=stats,
                   period_labels=PERIOD_LABELS, **_summary(),
-                  health=webhook_health.summary(), duration=dashboard_stats.duration_words, **_charts(stats))
+                  health=webhook_health.summary(), duration=dashboard_stats.duration_words,
+                  open_alerts=alert_service.open_count(), **_charts(stats))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from checkout.alerts.kinds import KINDS as ALERT_KINDS
 from checkout.api_keys import READ, REFUND, SCOPES, WRITE
 from checkout.outbox.events import EVENT_TYPES
 from checkout.payments.states import OrderStatus
@@ -168,9 +169,22 @@ SCHEMAS: dict = {
     "WebhookEvent": {
         "type": "object",
         "required": ["id", "type", "timestamp", "data"],
-        "description": "The body of a webhook sent to the shop (not an API response).",
+        "description": "The body of a webhook sent to the shop (not an API response). `data` is the checkout "
+                       "session, or the alert for checkout.alert.opened.",
         "properties": {"id": {"type": "string"}, "type": {"type": "string", "enum": list(EVENT_TYPES)},
-                       "timestamp": {"type": "string", "format": "date-time"}, "data": _ref("CheckoutSession")},
+                       "timestamp": {"type": "string", "format": "date-time"},
+                       "data": {"oneOf": [_ref("CheckoutSession"), _ref("Alert")]}},
+    },
+    "Alert": {
+        "type": "object",
+        "description": "An owner alert (checkout.alert.opened): something the shop owner should look at.",
+        "required": ["object", "id", "kind", "subject", "status", "title", "message", "details", "occurrences",
+                     "opened_at"],
+        "properties": {"object": {"const": "alert"}, "id": {"type": "integer"},
+                       "kind": {"type": "string", "enum": list(ALERT_KINDS)},
+                       "subject": {"type": "string"}, "status": {"type": "string", "enum": ["open", "resolved"]},
+                       "title": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"},
+                       "occurrences": {"type": "integer"}, "opened_at": {"type": "string", "format": "date-time"}},
     },
 }
 

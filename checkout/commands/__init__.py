@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from checkout.commands import admin_users, api_keys, notifications, orders, outbox, payments, webhooks
+    from checkout.commands import admin_users, api_keys, notifications, orders, outbox, payments, webhooks, worker
 
-    for module in (orders, payments, admin_users, api_keys, webhooks, outbox, notifications):
+    for module in (orders, payments, admin_users, api_keys, webhooks, outbox, notifications, worker):
         app.cli.add_command(module.cli)

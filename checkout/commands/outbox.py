@@ -1,13 +1,12 @@
 """`flask outbox ...`: the worker that delivers webhooks to the shop."""
 from __future__ import annotations
 
-import signal
-import threading
-
 import click
 from flask.cli import AppGroup
 
+from checkout.commands.worker import grace_option, run_supervised
 from checkout.outbox import delivery
+from checkout.worker.jobs import housekeeping_job, outbox_job
 
 cli = AppGroup("outbox", help="Deliver outbox events (webhooks to the shop).")
 
@@ -23,21 +22,11 @@ def deliver_once(limit: int | None) -> None:
 @cli.command("run")
 @click.option("--idle-seconds", type=float, default=1.0, show_default=True,
               help="Sleep this long when nothing is due.")
-def run(idle_seconds: float) -> None:
-    """Deliver continuously until SIGTERM or SIGINT (finishes the delivery in hand first)."""
-    from checkout.api.idempotency import purge
+@grace_option
+def run(idle_seconds: float, grace: float | None) -> None:
+    """Deliver continuously until SIGTERM or SIGINT.
 
-    stop = threading.Event()
-
-    def _stop(signum, _frame):
-        click.echo(f"received {signal.Signals(signum).name}; stopping after the current delivery")
-        stop.set()
-
-    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    click.echo("outbox worker running; SIGTERM or SIGINT stops it")
-    try:
-        delivery.run(stop, idle_seconds=idle_seconds, housekeeping=purge)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    click.echo("outbox worker stopped")
+    The delivery in hand is finished and recorded; one still running after the grace
+    period is handed back for another worker. `flask worker` runs this and more.
+    """
+    run_supervised([outbox_job(idle_seconds), housekeeping_job()], grace, name="outbox worker")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote
 
 import requests
@@ -43,12 +43,14 @@ class Endpoints:
 class MidtransClient:
     def __init__(self, server_key: str, endpoints: Endpoints, *, notification_url: str | None = None,
                  connect_timeout: float = 3.05, read_timeout: float = 10.0, retries: int = 2,
-                 backoff: float = 0.2, session: requests.Session | None = None):
+                 backoff: float = 0.2, session: requests.Session | None = None,
+                 on_auth_refused: Callable[[], None] | None = None):
         self._endpoints = endpoints
         self._timeout = (connect_timeout, read_timeout)
         self._retries = retries
         self._backoff = backoff
         self._notification_url = notification_url
+        self._on_auth_refused = on_auth_refused  # told of a 401 (owner alert); must not raise
         self._session = session or requests.Session()
         self._session.auth = (server_key, "")
         self._session.headers.update({"Accept": "application/json", "Content-Type": "application/json",
@@ -129,7 +131,12 @@ class MidtransClient:
             raise GatewayUnavailable("Midtrans could not be reached", code="connection") from None
         log.debug("midtrans %s %s -> %s in %.0f ms", method, _path(url), response.status_code,
                   (time.monotonic() - started) * 1000)
-        return _interpret(response)
+        try:
+            return _interpret(response)
+        except GatewayAuthError:
+            if self._on_auth_refused is not None:
+                self._on_auth_refused()
+            raise
 
 
 def _interpret(response: requests.Response) -> dict:

@@ -36,6 +36,7 @@ class ShopSettings(db.Model):
     verify_with_status_api: Mapped[bool | None] = mapped_column(Boolean)  # None: by environment
     # The owner's daily summary (checkout/admin/services/daily_summary.py): off until asked for.
     daily_summary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    alert_emails: Mapped[list | None] = mapped_column(db.JSON)  # owner alerts; ALERT_EMAILS wins
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -33,9 +33,9 @@ from datetime import timedelta
 import requests
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.exc import OperationalError
 
-from checkout import crypto
+from checkout import crypto, leases
+from checkout.alerts import causes as alert_causes
 from checkout.extensions import db
 from checkout.models import DeliveryAttempt, OutboxEvent, WebhookDelivery, WebhookEndpoint
 from checkout.outbox import destinations, pinned_http, signing
@@ -87,39 +87,14 @@ def backoff(failed_attempts: int) -> timedelta:
 def claim_next(worker: str) -> int | None:
     """Take one due delivery for ``worker`` (commits), or None when nothing is due."""
     now = utcnow()
-    query = (
+    due = (
         select(WebhookDelivery.id)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
         .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
-               (WebhookDelivery.locked_until.is_(None)) | (WebhookDelivery.locked_until < now),
-               WebhookEndpoint.disabled_at.is_(None))
+               leases.free(WebhookDelivery, now), WebhookEndpoint.disabled_at.is_(None))
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
     )
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    try:
-        if postgres:
-            candidates = list(db.session.scalars(query.limit(1).with_for_update(skip_locked=True,
-                                                                                of=WebhookDelivery)))
-        else:
-            candidates = list(db.session.scalars(query.limit(5)))
-            # End the read before writing: SQLite cannot upgrade a stale read snapshot.
-            db.session.commit()
-        for delivery_id in candidates:
-            taken = db.session.execute(
-                update(WebhookDelivery)
-                .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
-                       (WebhookDelivery.locked_until.is_(None)) | (WebhookDelivery.locked_until < now))
-                .values(locked_until=now + LEASE, locked_by=worker)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            db.session.commit()
-            if taken == 1:
-                return delivery_id
-        db.session.commit()
-    except OperationalError:
-        db.session.rollback()
-        log.warning("could not claim a delivery (database busy); will retry", exc_info=True)
-    return None
+    return leases.claim_next(WebhookDelivery, due, worker, LEASE)
 
 
 def _load(delivery_id: int, worker: str) -> _Job | None:
@@ -210,6 +185,8 @@ def deliver(delivery_id: int, worker: str) -> str | None:
     status_code, error = _send(job)
     duration_ms = int((time.monotonic() - started) * 1000)
     outcome = _record(job, worker, status_code, error, duration_ms)
+    if outcome == "gave_up":
+        alert_causes.webhook_gave_up(delivery_id)
     if outcome == "delivered":
         log.info("webhook %s delivered (delivery %s, HTTP %s, %d ms)", job.event_id, delivery_id, status_code,
                  duration_ms)
@@ -237,28 +214,10 @@ def deliver_due(*, worker: str | None = None, limit: int | None = None,
     return stats
 
 
-def run(stop: threading.Event, *, idle_seconds: float = 1.0, batch: int = 100,
-        housekeeping_every: float = 3600.0, housekeeping=None) -> None:
-    """Deliver until ``stop`` is set, sleeping ``idle_seconds`` whenever nothing is due."""
-    worker = worker_name()
-    next_housekeeping = time.monotonic()
-    log.info("outbox worker %s started", worker)
-    while not stop.is_set():
-        if housekeeping is not None and time.monotonic() >= next_housekeeping:
-            next_housekeeping = time.monotonic() + housekeeping_every
-            try:
-                housekeeping()
-            except Exception:  # noqa: BLE001 - housekeeping must never stop deliveries
-                db.session.rollback()
-                log.exception("outbox housekeeping failed")
-        try:
-            stats = deliver_due(worker=worker, limit=batch, stop=stop)
-        except Exception:  # noqa: BLE001 - a bad row or a database blip must not kill the worker
-            db.session.rollback()
-            log.exception("outbox delivery round failed")
-            stats = Stats()
-        finally:
-            db.session.remove()
-        if stats.attempted == 0:
-            stop.wait(idle_seconds)
-    log.info("outbox worker %s stopped", worker)
+def release_claims(worker: str) -> int:
+    """Hand back the deliveries ``worker`` holds because it is stopping. Commits; returns how many.
+
+    The attempt in hand may or may not have reached the shop; it is sent again later and
+    the shop de-duplicates on ``webhook-id``.
+    """
+    return leases.release(WebhookDelivery, worker)

@@ -15,6 +15,7 @@ EVENT_TYPES = (
     "checkout.session.cancelled",
     "checkout.session.refunded",
     "checkout.session.paid_late",
+    "checkout.alert.opened",  # an owner alert (checkout/alerts); data is the alert, not a session
 )
 
 
@@ -45,10 +46,29 @@ def emit(event_type: str, order: Order) -> OutboxEvent:
                  "data": order_snapshot(order)},
     )
     event.payload["id"] = event.event_id
+    _fan_out(event)
+    return event
+
+
+def emit_alert(data: dict, *, exclude_endpoint_ids: tuple[int, ...] = ()) -> OutboxEvent:
+    """Add a ``checkout.alert.opened`` event (``data``: the alert). Does not commit."""
+    now = utcnow()
+    event = OutboxEvent(event_id="evt_" + secrets.token_hex(12), type="checkout.alert.opened", created_at=now,
+                        payload={"id": None, "type": "checkout.alert.opened",
+                                 "timestamp": now.isoformat(timespec="seconds") + "Z", "data": data})
+    event.payload["id"] = event.event_id
+    _fan_out(event, exclude_endpoint_ids)
+    return event
+
+
+def _fan_out(event: OutboxEvent, exclude_endpoint_ids: tuple[int, ...] = ()) -> None:
+    """One pending delivery per enabled endpoint subscribed to the event's type."""
     db.session.add(event)
     db.session.flush()
     endpoints = db.session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.disabled_at.is_(None)))
     for endpoint in endpoints:
-        if "*" in endpoint.events or event_type in endpoint.events:
-            db.session.add(WebhookDelivery(event_id=event.id, endpoint_id=endpoint.id, next_attempt_at=now))
-    return event
+        if endpoint.id in exclude_endpoint_ids:
+            continue
+        if "*" in endpoint.events or event.type in endpoint.events:
+            db.session.add(WebhookDelivery(event_id=event.id, endpoint_id=endpoint.id,
+                                           next_attempt_at=event.created_at))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import or_, update
 
 from checkout import audit, json_bodies
+from checkout.alerts import causes as alert_causes
 from checkout.extensions import db
 from checkout.models import Order, PaymentAttempt
 from checkout.money import parse_gateway_amount
@@ -80,6 +81,7 @@ def flag_mismatch(attempt: PaymentAttempt, reason: str, *, actor: str) -> bool:
     if rows == 1:
         audit.record(actor, "payment.flagged", subject_type="payment_attempt", subject_id=attempt.midtrans_order_id,
                      details={"flag": MISMATCH_FLAG, "reason": reason})
+        alert_causes.payment_needs_attention(attempt, attempt.status, MISMATCH_FLAG)
     db.session.commit()
     return rows == 1
 

@@ -30,6 +30,7 @@ so two runs never ask about the same attempt; order closing is conditional too.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,6 +40,7 @@ from flask import current_app
 from sqlalchemy import and_, exists, or_, select
 
 from checkout import audit, shop_settings
+from checkout.alerts import causes as alert_causes
 from checkout.extensions import db
 from checkout.midtrans.errors import GatewayError, GatewayRejected
 from checkout.models import Order, PaymentAttempt
@@ -94,8 +96,12 @@ class Summary:
 
 
 def reconcile(*, limit: int = 200, max_seconds: float | None = None, echo: Callable[[str], None] | None = None,
-              now: datetime | None = None, rules: Rules | None = None) -> Summary:
-    """One pass. Commits as it goes; prints one line per change through ``echo``."""
+              now: datetime | None = None, rules: Rules | None = None, stop: threading.Event | None = None) -> Summary:
+    """One pass. Commits as it goes; prints one line per change through ``echo``.
+
+    ``stop`` (set on SIGTERM) ends the pass before the next claim; an attempt already
+    claimed is finished first, never left half done.
+    """
     now = now or utcnow()
     rules = rules or Rules.from_config()
     summary = Summary()
@@ -115,6 +121,9 @@ def reconcile(*, limit: int = 200, max_seconds: float | None = None, echo: Calla
     for attempt_id, cutoff in candidates:
         if deadline is not None and time.monotonic() > deadline:
             say("time budget used up; the rest is left for the next run")
+            break
+        if stop is not None and stop.is_set():
+            say("stopping; the rest is left for the next run")
             break
         if not claim(attempt_id, cutoff, now):
             summary.claimed_elsewhere += 1
@@ -219,6 +228,8 @@ def _reconcile_attempt(attempt_id, gateway, now, rules, summary: Summary, say) -
         summary.unreachable += 1
         say(f"{name}: too busy right now; left for the next run")
         return
+    alert_causes.notification_missing(attempt_id, had_notification=attempt.last_notification_at is not None,
+                                      changed=result.changed)
     if result.changed:
         summary.changed += 1
         flag = f", flagged {result.flag}" if result.flag else ""

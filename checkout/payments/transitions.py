@@ -24,6 +24,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.exc import OperationalError
 
 from checkout import audit
+from checkout.alerts import causes as alert_causes
 from checkout.extensions import db
 from checkout.models import Order, PaymentAttempt
 from checkout.money import parse_gateway_amount
@@ -147,6 +148,7 @@ def _apply_once(attempt_id: int, report: GatewayReport, actor: str, release_rese
                  details={"gateway_status": report.transaction_status, "fraud_status": report.fraud_status,
                           "flag": decision.flag, "refunded_amount": decision.refunded_amount})
     _write_order(order, attempt, decision, actor)
+    alert_causes.payment_needs_attention(attempt, after, decision.flag)
     db.session.commit()
     db.session.expire_all()
     log.info("attempt %s: %s -> %s (%s)", attempt.midtrans_order_id, before, after, actor)

@@ -1,7 +1,7 @@
 """customer trust: QRIS merchant name, payment instructions, shop contact
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0003
 Create Date: 2026-11-30 04:40:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0005'
-down_revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -12,6 +12,7 @@ import requests
 from sqlalchemy import select
 
 from checkout import api_keys
+from checkout.alerts import service as alert_service
 from checkout.extensions import db
 from checkout.models import Notification, PaymentAttempt
 from checkout.outbox import endpoints
@@ -58,6 +59,9 @@ def _shop(app) -> dict:
         late = make_order(status=OrderStatus.PAID_LATE, paid_amount=70_000, paid_at=now)
         make_attempt(late, status=PaymentStatus.PAID_LATE, flag="paid_late", paid_amount=70_000, paid_at=now,
                      payment_type="gopay")
+        alert_service.open_alert("payment_attention", f"{late.reference}-1:paid_late", {
+            "flag": "paid_late", "reference": late.reference, "midtrans_order_id": f"{late.reference}-1",
+            "amount": 70_000})
         db.session.commit()
         api_keys.create("Toko online", actor="test")
         endpoint, _secret = endpoints.add("https://shop.example.com/hooks/checkout", actor="test")
@@ -67,7 +71,8 @@ def _shop(app) -> dict:
 def _pages(shop: dict) -> list[str]:
     return ["/admin/", "/admin/transactions", f"/admin/transactions/{shop['reference']}", "/admin/payment-links/new",
             f"/admin/payment-links/{shop['reference']}", "/admin/audit", "/admin/settings", "/admin/webhook-health",
-            "/admin/api-keys", "/admin/webhook-endpoints", f"/admin/webhook-endpoints/{shop['endpoint']}"]
+            "/admin/api-keys", "/admin/webhook-endpoints", f"/admin/webhook-endpoints/{shop['endpoint']}",
+            "/admin/alerts"]
 
 
 def _sign_in(page, url: str, lang: str) -> None:

@@ -31,22 +31,20 @@ def test_deliver_once_command(app, runner, receiver, emit_event):
 
 
 def test_run_loop_delivers_and_stops_when_told(app, receiver, emit_event):
+    from checkout.worker.jobs import outbox_job
+    from checkout.worker.supervisor import Supervisor
+
     with app.app_context():
         endpoints.add(f"{receiver.url}/hooks", actor="test")
-    stop = threading.Event()
-
-    def work():
-        with app.app_context():
-            delivery.run(stop, idle_seconds=0.05)
-
-    worker = threading.Thread(target=work)
+    supervisor = Supervisor(app, [outbox_job(0.05)], grace=5, echo=lambda line: None)
+    worker = threading.Thread(target=supervisor._loop, args=(supervisor.jobs[0],))
     worker.start()
     try:
         with app.app_context():
             emit_event()
         assert receiver.receiver.arrived.wait(10)
     finally:
-        stop.set()
+        supervisor.stop.set()
         worker.join(timeout=10)
     assert not worker.is_alive()
     with app.app_context():
