@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 from flask import Flask
 
+from checkout import observability
 from checkout.config import CONFIGS, DEFAULT_APP_ENV, SIMULATOR_MOUNT, check_app_env, check_production, from_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_commands(app)
     _mount_simulator(app)
+    observability.init_app(app)  # last: its request observer wraps everything above
     return app
 
 

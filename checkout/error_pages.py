@@ -5,15 +5,25 @@ Never a stack trace, never a secret: the handlers show fixed, translated texts o
 from __future__ import annotations
 
 import logging
+import sqlite3
+
+import psycopg
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from checkout.htmx import is_fragment_request
 
 log = logging.getLogger(__name__)
+# The database is down, restarting or saturated: temporary, so 503 and "come back soon".
+# The drivers' own classes too: raw-connection reads (the status poll) are not wrapped.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout,
+                        sqlite3.OperationalError, psycopg.OperationalError, psycopg.InterfaceError)
+RETRY_AFTER_SECONDS = 5
 
 MESSAGES = {
     400: lambda: _("The request could not be understood."),
@@ -57,6 +67,21 @@ def init_app(app: Flask) -> None:
             # RFC 9110: a 405 names the methods the resource does support.
             return body, status, {"Allow": ", ".join(exc.valid_methods)}
         return body, status
+
+    def _database_unavailable(exc: Exception):
+        from checkout.extensions import db
+
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection may be gone; nothing left to undo
+            pass
+        # The class name only: a driver's message can name hosts and users.
+        log.warning("database unavailable on %s %s (%s)", request.method, request.path, type(exc).__name__)
+        body, status = error_response(503, "database_unavailable")
+        return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+    for exc_class in DATABASE_UNAVAILABLE:
+        app.register_error_handler(exc_class, _database_unavailable)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

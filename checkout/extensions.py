@@ -24,4 +24,14 @@ csrf = CSRFProtect()
 htmx = Htmx()
 babel = Babel()
 mail = Mail()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def _count_refusal(request_limit) -> None:
+    """Every refusal by any limit, labelled with the limit's scope (endpoint and scope name)."""
+    from checkout.observability import metrics
+
+    # The arguments are [key prefix,] client key, scope: the scope is last, the key never used.
+    metrics.rate_limit_refused(request_limit.request_args[-1] if request_limit.request_args else None)
+
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[], on_breach=_count_refusal)

@@ -10,6 +10,7 @@ import logging
 from flask import Blueprint, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from checkout.error_pages import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 from checkout.errors import DomainError
 from checkout.payments.transitions import RaceRetriesExhausted
 
@@ -73,6 +74,10 @@ def response_for(exc: Exception) -> Response:
         if status == 405 and getattr(exc, "valid_methods", None):
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        log.warning("API: database unavailable (%s)", type(exc).__name__)
+        return json_error(503, "database_unavailable", "Temporarily unavailable; retry shortly.",
+                          headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     log.exception("unhandled error in the API")
     code, message = HTTP_MESSAGES[500]
     return json_error(500, code, message)

@@ -20,6 +20,7 @@ from checkout.api.return_urls import is_allowed
 from checkout.errors import InvalidRequest, NotFound
 from checkout.extensions import db
 from checkout.models import Order
+from checkout.observability import context as log_context
 from checkout.payments import cancellation, orders, refunds
 from checkout.payments.states import OrderStatus
 from checkout.sessions_view import session_representation
@@ -117,6 +118,7 @@ def _find(session_id: str) -> Order:
     order = db.session.scalar(select(Order).where(Order.public_id == session_id)) if _storable(session_id) else None
     if order is None:
         raise NotFound("No checkout session with that id.", code="session_not_found")
+    log_context.bind(order=order.reference)
     return order
 
 

@@ -1,12 +1,17 @@
 """`flask worker`: the one long-running background process (outbox, mail, reconciler, alert checks)."""
 from __future__ import annotations
 
+import logging
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from checkout.worker.jobs import default_jobs
 from checkout.worker.supervisor import Supervisor
+
+# Its life-cycle lines go through the one logging setup: JSON lines in production.
+log = logging.getLogger("checkout.worker")
 
 
 def grace_option(function):
@@ -17,7 +22,7 @@ def grace_option(function):
 
 def run_supervised(jobs, grace: float | None, *, name: str = "worker") -> None:
     grace = grace if grace is not None else float(current_app.config.get("WORKER_SHUTDOWN_GRACE_SECONDS", 8.0))
-    Supervisor(current_app._get_current_object(), jobs, grace=grace, echo=click.echo, name=name).run()
+    Supervisor(current_app._get_current_object(), jobs, grace=grace, echo=log.info, name=name).run()
 
 
 @click.command("worker")

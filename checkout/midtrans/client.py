@@ -26,9 +26,16 @@ from checkout.midtrans.errors import (
     GatewayRejected,
     GatewayUnavailable,
 )
+from checkout.observability import metrics
 
 log = logging.getLogger(__name__)
 
+# The outcome label of checkout_midtrans_requests_total for each way a call can fail.
+OUTCOMES = {GatewayAuthError: "auth_refused", GatewayInFlight: "in_flight", GatewayUnavailable: "unavailable",
+            GatewayRejected: "rejected"}
+# Calls that move money or a payment's state: each request and each answer is logged.
+MONEY_OPERATIONS = frozenset({"charge", "snap_create", "refund", "refund_direct", "cancel", "expire", "approve",
+                              "deny"})
 SUCCESS_CODES = {"200", "201", "202", "407"}  # 202 deny and 407 expire are answers, not errors
 UNAVAILABLE_CODES = {"429", "500", "502", "503", "504", "505"}
 MAX_ANSWER_BYTES = 1024 * 1024
@@ -63,41 +70,44 @@ class MidtransClient:
 
     def charge(self, payload: dict, *, idempotency_key: str) -> dict:
         headers = {"Idempotency-Key": idempotency_key, **self._notification_headers()}
-        return self._call("POST", self._api("/v2/charge"), json=payload, headers=headers, retry=True)
+        return self._call("POST", self._api("/v2/charge"), json=payload, headers=headers, retry=True,
+                          operation="charge")
 
     def status(self, order_or_transaction_id: str) -> dict | None:
         """The transaction's status, or None when Midtrans does not know it (404)."""
         try:
-            return self._call("GET", self._api(f"/v2/{_id(order_or_transaction_id)}/status"), retry=True)
+            return self._call("GET", self._api(f"/v2/{_id(order_or_transaction_id)}/status"), retry=True,
+                              operation="status")
         except GatewayRejected as exc:
             if exc.code == "404":
                 return None
             raise
 
     def cancel(self, order_or_transaction_id: str) -> dict:
-        return self._call("POST", self._api(f"/v2/{_id(order_or_transaction_id)}/cancel"))
+        return self._call("POST", self._api(f"/v2/{_id(order_or_transaction_id)}/cancel"), operation="cancel")
 
     def expire(self, order_or_transaction_id: str) -> dict:
-        return self._call("POST", self._api(f"/v2/{_id(order_or_transaction_id)}/expire"))
+        return self._call("POST", self._api(f"/v2/{_id(order_or_transaction_id)}/expire"), operation="expire")
 
     def approve(self, order_or_transaction_id: str) -> dict:
-        return self._call("POST", self._api(f"/v2/{_id(order_or_transaction_id)}/approve"))
+        return self._call("POST", self._api(f"/v2/{_id(order_or_transaction_id)}/approve"), operation="approve")
 
     def deny(self, order_or_transaction_id: str) -> dict:
-        return self._call("POST", self._api(f"/v2/{_id(order_or_transaction_id)}/deny"))
+        return self._call("POST", self._api(f"/v2/{_id(order_or_transaction_id)}/deny"), operation="deny")
 
     def refund(self, order_or_transaction_id: str, *, refund_key: str, amount: int, reason: str = "",
                direct: bool = False) -> dict:
         path = "/refund/online/direct" if direct else "/refund"
         body = {"refund_key": refund_key, "amount": int(amount), "reason": reason[:255]}
-        return self._call("POST", self._api(f"/v2/{_id(order_or_transaction_id)}{path}"), json=body)
+        return self._call("POST", self._api(f"/v2/{_id(order_or_transaction_id)}{path}"), json=body,
+                          operation="refund_direct" if direct else "refund")
 
     # --- Snap -----------------------------------------------------------------------
 
     def create_snap(self, payload: dict) -> dict:
         """Answers {"token", "redirect_url"}; Snap errors come as error_messages."""
         url = self._endpoints.snap_base_url.rstrip("/") + "/transactions"
-        return self._call("POST", url, json=payload, headers=self._notification_headers())
+        return self._call("POST", url, json=payload, headers=self._notification_headers(), operation="snap_create")
 
     # --- plumbing -------------------------------------------------------------------
 
@@ -107,12 +117,12 @@ class MidtransClient:
     def _notification_headers(self) -> dict:
         return {"X-Override-Notification": self._notification_url} if self._notification_url else {}
 
-    def _call(self, method: str, url: str, *, json: Any = None, headers: dict | None = None,
+    def _call(self, method: str, url: str, *, operation: str, json: Any = None, headers: dict | None = None,
               retry: bool = False) -> dict:
         attempts = 1 + (self._retries if retry else 0)
         for attempt in range(attempts):
             try:
-                return self._once(method, url, json, headers)
+                return self._once(method, url, json, headers, operation)
             except GatewayUnavailable as exc:
                 if attempt + 1 >= attempts:
                     raise
@@ -120,23 +130,43 @@ class MidtransClient:
                 time.sleep(self._backoff * (3 ** attempt))
         raise AssertionError("unreachable")
 
-    def _once(self, method: str, url: str, json: Any, headers: dict | None) -> dict:
+    def _once(self, method: str, url: str, json: Any, headers: dict | None, operation: str) -> dict:
+        """One HTTP exchange, counted and timed by operation and outcome (each retry too)."""
+        money = operation in MONEY_OPERATIONS
+        if money:
+            log.info("midtrans %s requested (%s)%s", operation, _path(url), _amount(json))
         started = time.monotonic()
+        outcome, detail = "ok", "-"
         try:
             response = self._session.request(method, url, json=json, headers=headers, timeout=self._timeout,
                                              allow_redirects=False)
+            log.debug("midtrans %s %s -> %s in %.0f ms", method, _path(url), response.status_code,
+                      (time.monotonic() - started) * 1000)
+            answer = _interpret(response)
+            detail = str(answer.get("transaction_status") or answer.get("status_code") or "-")
+            return answer
         except requests.Timeout:
+            outcome = "timeout"
             raise GatewayUnavailable("Midtrans did not answer in time", code="timeout") from None
         except requests.RequestException:
+            outcome = "connection_error"
             raise GatewayUnavailable("Midtrans could not be reached", code="connection") from None
-        log.debug("midtrans %s %s -> %s in %.0f ms", method, _path(url), response.status_code,
-                  (time.monotonic() - started) * 1000)
-        try:
-            return _interpret(response)
-        except GatewayAuthError:
-            if self._on_auth_refused is not None:
+        except GatewayError as exc:
+            outcome, detail = _outcome(exc), f"code {exc.code}"
+            if isinstance(exc, GatewayAuthError) and self._on_auth_refused is not None:
                 self._on_auth_refused()
             raise
+        finally:
+            elapsed = time.monotonic() - started
+            metrics.gateway_request(operation, outcome, elapsed)
+            if money:
+                log.info("midtrans %s answered: %s (%s) in %.0f ms", operation, outcome, detail, elapsed * 1000)
+
+
+def _outcome(error: GatewayError) -> str:
+    if isinstance(error, GatewayRejected) and error.code == "404":
+        return "not_found"  # a status read of a transaction Midtrans does not know: an answer
+    return OUTCOMES.get(type(error), "error")
 
 
 def _interpret(response: requests.Response) -> dict:
@@ -189,6 +219,15 @@ def _summary(messages: list[str], default: str) -> str:
 
 def _id(value: str) -> str:
     return quote(value, safe="")
+
+
+def _amount(body: Any) -> str:
+    """", Rp <amount>" for a charge, Snap or refund body (no other field is ever logged)."""
+    if not isinstance(body, dict):
+        return ""
+    details = body.get("transaction_details")
+    amount = details.get("gross_amount") if isinstance(details, dict) else body.get("amount")
+    return f", Rp {amount}" if isinstance(amount, int) else ""
 
 
 def _path(url: str) -> str:

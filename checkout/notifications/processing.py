@@ -19,12 +19,16 @@ from checkout.notifications import matching, recording, verification
 from checkout.payments import amounts, gateway_answers
 from checkout.notifications.intake import Delivery
 from checkout.notifications.recording import Claims
+from checkout.observability import context as log_context
+from checkout.observability import metrics
 from checkout.payments.states import LIVE, MONEY_RECEIVED, PaymentStatus, target_for
 from checkout.payments.transitions import GatewayReport, RaceRetriesExhausted, TransitionResult
 
 log = logging.getLogger(__name__)
 ACTOR = "midtrans:notification"
 P = PaymentStatus
+# Why a delivery was rejected, by the status it was answered with (a metric label).
+REJECTION_LABELS = {400: "rejected_malformed", 401: "rejected_signature", 413: "rejected_oversize"}
 # Failures that a retry a little later can cure: Midtrans retries a 503 four times.
 TEMPORARY = (OperationalError, InterfaceError, PoolTimeout, RaceRetriesExhausted)
 
@@ -54,10 +58,13 @@ def receive(delivery: Delivery) -> Result:
     except TEMPORARY:
         db.session.rollback()
         log.warning("midtrans notification not recorded: database unavailable")
+        metrics.notification("failed")
         return Result(503, "failed", "database unavailable")
 
     # What the body claims is stored whatever happens next (unverified until the outcome says so).
     claims = Claims() if delivery.oversize else Claims.of(verification.parse(delivery.body))
+    log.info("midtrans notification %s received (%d bytes; claims order_id %s, status %s)", notification_id,
+             len(delivery.body), claims.order_id or "-", claims.transaction_status or "-")
     try:
         decision = _decide(delivery)
     except TEMPORARY:
@@ -81,9 +88,18 @@ def receive(delivery: Delivery) -> Result:
     except TEMPORARY:
         db.session.rollback()
         log.warning("midtrans notification %s: outcome not recorded; asking for a retry", notification_id)
+        metrics.notification("failed")
         return Result(503, "failed", "database unavailable")
     log.info("midtrans notification %s: %s (%s)", notification_id, decision.result.outcome, decision.result.reason)
+    metrics.notification(metric_outcome(decision.result))
     return decision.result
+
+
+def metric_outcome(result: Result) -> str:
+    """The bounded label of checkout_notifications_total: the outcome, rejections by reason."""
+    if result.outcome == "rejected":
+        return REJECTION_LABELS.get(result.http_status, "rejected_other")
+    return result.outcome
 
 
 def _decide(delivery: Delivery) -> _Decision:
@@ -102,6 +118,7 @@ def _decide(delivery: Delivery) -> _Decision:
         # The dashboard's "test notification" names a transaction nobody has.
         return _Decision(Result(200, "ignored", "unknown transaction"))
     attempt = match.attempt
+    log_context.bind_attempt(attempt)
     if match.trusted_body:
         # The signed body's own money is checked before anything else (even before the
         # status API is asked), so a bad notification is flagged whatever Midtrans says.

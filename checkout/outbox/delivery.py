@@ -38,6 +38,7 @@ from checkout import crypto, leases
 from checkout.alerts import causes as alert_causes
 from checkout.extensions import db
 from checkout.models import DeliveryAttempt, OutboxEvent, WebhookDelivery, WebhookEndpoint
+from checkout.observability import metrics
 from checkout.outbox import destinations, pinned_http, signing
 from checkout.timeutil import utcnow
 
@@ -69,6 +70,7 @@ class _Job:
     delivery_id: int
     attempts: int
     event_id: str
+    endpoint_id: int
     url: str
     secret: str | None = field(repr=False)  # None: it cannot be decrypted with the configured keys
     body: bytes = field(repr=False)
@@ -109,7 +111,7 @@ def _load(delivery_id: int, worker: str) -> _Job | None:
             secret = crypto.decrypt(endpoint.secret_encrypted)
         except crypto.SecretUnreadable:
             secret = None
-        return _Job(delivery.id, delivery.attempts, event.event_id, endpoint.url, secret, body)
+        return _Job(delivery.id, delivery.attempts, event.event_id, endpoint.id, endpoint.url, secret, body)
     finally:
         db.session.commit()  # no transaction stays open while we talk to the shop
 
@@ -185,6 +187,7 @@ def deliver(delivery_id: int, worker: str) -> str | None:
     status_code, error = _send(job)
     duration_ms = int((time.monotonic() - started) * 1000)
     outcome = _record(job, worker, status_code, error, duration_ms)
+    metrics.webhook_delivery(job.endpoint_id, outcome)
     if outcome == "gave_up":
         alert_causes.webhook_gave_up(delivery_id)
     if outcome == "delivered":

@@ -26,6 +26,8 @@ from checkout.extensions import db
 from checkout.midtrans.client import MidtransClient
 from checkout.midtrans.errors import GatewayAuthError, GatewayError, GatewayRejected
 from checkout.models import Order, PaymentAttempt
+from checkout.observability import context as log_context
+from checkout.observability import metrics
 from checkout.payments.cancellation import cancel_attempt
 from checkout.payments.gateway_answers import apply_checked
 from checkout.payments.method_rules import Offer, offer_for
@@ -90,6 +92,9 @@ def open_attempt(order: Order, method: str, *, previous: PaymentAttempt | None, 
     except IntegrityError:
         db.session.rollback()
         return None
+    log_context.bind_attempt(attempt)
+    metrics.attempt_created(method)
+    log.info("payment attempt %s opened (%s, Rp %d)", attempt.midtrans_order_id, method, attempt.gross_amount)
     return attempt
 
 

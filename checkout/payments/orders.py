@@ -2,6 +2,7 @@
 payment links and the API. Validates what Midtrans would refuse before Midtrans sees it."""
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -13,7 +14,11 @@ from checkout import audit
 from checkout.errors import InvalidRequest
 from checkout.extensions import db
 from checkout.models import Order, OrderItem
+from checkout.observability import context as log_context
+from checkout.observability import metrics
 from checkout.timeutil import utcnow
+
+log = logging.getLogger(__name__)
 
 # Midtrans order_id allows letters, digits, - _ ~ . and 50 characters; we append "-<attempt>".
 REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9\-_~.]{1,40}$")
@@ -116,6 +121,10 @@ def create_order(*, items: list[NewItem], description: str = "", reference: str 
     audit.record(actor, "order.created", subject_type="order", subject_id=order.reference, after=order.status,
                  details={"total": amount})
     db.session.commit()
+    log_context.bind(order=order.reference)
+    metrics.session_created(allowed_methods)
+    log.info("checkout session created: Rp %d, methods %s (%s)", amount, ",".join(allowed_methods or ["any"]),
+             actor.split(":", 1)[0])
     return order
 
 

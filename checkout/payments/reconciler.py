@@ -44,6 +44,8 @@ from checkout.alerts import causes as alert_causes
 from checkout.extensions import db
 from checkout.midtrans.errors import GatewayError, GatewayRejected
 from checkout.models import Order, PaymentAttempt
+from checkout.observability import context as log_context
+from checkout.observability import metrics
 from checkout.payments import amounts, gateway_answers, status_sync
 from checkout.payments.states import LIVE_VALUES, OrderStatus
 from checkout.payments.transitions import (
@@ -129,12 +131,19 @@ def reconcile(*, limit: int = 200, max_seconds: float | None = None, echo: Calla
             summary.claimed_elsewhere += 1
             continue
         summary.checked += 1
+        log_context.start(None)  # this attempt's lines carry its own order and attempt only
+        log_context.bind(attempt=attempt_id)
         _reconcile_attempt(attempt_id, gateway, now, rules, summary, say)
+    log_context.start(None)
 
     for order_id, reference in expired_orders(now, limit):
         if close_order(order_id, OrderStatus.EXPIRED, actor=ACTOR, reason="expired with no live payment attempt"):
             summary.orders_closed += 1
             say(f"order {reference}: open -> expired (its expiry passed with no live payment attempt)")
+    metrics.reconciler_run(changed=summary.changed, unchanged=summary.unchanged, flagged=summary.flagged,
+                           unreachable=summary.unreachable, claimed_elsewhere=summary.claimed_elsewhere,
+                           orders_closed=summary.orders_closed)
+    log.info("%s", summary.line())
     if echo:
         echo(summary.line())
     return summary
@@ -184,7 +193,7 @@ def claim(attempt_id: int, cutoff: datetime, now: datetime) -> bool:
 
     The same claim the customer's poll takes (``status_sync.claim_check``).
     """
-    return status_sync.claim_check(attempt_id, not_checked_since=cutoff, now=now)
+    return status_sync.claim_check(attempt_id, not_checked_since=cutoff, now=now, by="reconciler")
 
 
 def expired_orders(now: datetime, limit: int) -> list[tuple[int, str]]:

@@ -22,6 +22,7 @@ from checkout import shop_settings
 from checkout.extensions import db
 from checkout.midtrans.errors import GatewayError
 from checkout.models import PaymentAttempt
+from checkout.observability import metrics
 from checkout.payments.gateway_answers import Checked, apply_checked
 from checkout.payments.snap_checkout import expire_if_untouched
 from checkout.payments.states import LIVE_VALUES
@@ -34,12 +35,14 @@ class CheckOutcome(StrEnum):
     UNREACHABLE = "unreachable"  # this caller won the claim but Midtrans could not be asked
 
 
-def claim_check(attempt_id: int, *, not_checked_since: datetime, now: datetime | None = None) -> bool:
+def claim_check(attempt_id: int, *, not_checked_since: datetime, now: datetime | None = None,
+                by: str = "poll") -> bool:
     """Atomically take the right to ask Midtrans about a live attempt now. Commits.
 
     True for exactly one caller among all that race, and only if nobody took it after
     ``not_checked_since``. The status condition is what stops checks once a final
-    notification (or any other final answer) has arrived.
+    notification (or any other final answer) has arrived. ``by`` names the claimant in
+    the metrics (``poll`` or ``reconciler``).
     """
     now = now or utcnow()
     rows = db.session.execute(
@@ -53,6 +56,8 @@ def claim_check(attempt_id: int, *, not_checked_since: datetime, now: datetime |
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
+    if rows == 1:
+        metrics.status_check_claimed(by)
     return rows == 1
 
 

@@ -28,9 +28,18 @@ from checkout.alerts import causes as alert_causes
 from checkout.extensions import db
 from checkout.models import Order, PaymentAttempt
 from checkout.money import parse_gateway_amount
+from checkout.observability import context as log_context
+from checkout.observability import metrics
 from checkout.outbox.events import emit
 from checkout.payments import pay_instructions
-from checkout.payments.states import LIVE, LIVE_VALUES, MONEY_RECEIVED, OrderStatus, PaymentStatus
+from checkout.payments.states import (
+    FINAL_FOR_CUSTOMER,
+    LIVE,
+    LIVE_VALUES,
+    MONEY_RECEIVED,
+    OrderStatus,
+    PaymentStatus,
+)
 from checkout.payments.transition_rules import AttemptFacts, Decision, OrderFacts, decide
 from checkout.timeutil import parse_gateway_time, utcnow
 
@@ -126,6 +135,7 @@ def _apply_once(attempt_id: int, report: GatewayReport, actor: str, release_rese
     """Load the rows, let ``transition_rules.decide`` judge, write the outcome. None when a
     concurrent writer won the version check (the caller re-reads and tries again)."""
     attempt = _load(attempt_id)
+    log_context.bind_attempt(attempt)
     order = db.session.get(Order, attempt.order_id, populate_existing=True)
     decision = decide(_attempt_facts(attempt), _order_facts(order, attempt), report, utcnow())
     if not decision.changed:
@@ -143,6 +153,7 @@ def _apply_once(attempt_id: int, report: GatewayReport, actor: str, release_rese
         db.session.rollback()
         return None
     before, after = decision.before, decision.after
+    method, refunded_before = attempt.method, attempt.refunded_amount  # read before the commit expires them
     audit.record(actor, "payment.transition", subject_type="payment_attempt", subject_id=attempt.midtrans_order_id,
                  before=before, after=after,
                  details={"gateway_status": report.transaction_status, "fraud_status": report.fraud_status,
@@ -152,7 +163,18 @@ def _apply_once(attempt_id: int, report: GatewayReport, actor: str, release_rese
     db.session.commit()
     db.session.expire_all()
     log.info("attempt %s: %s -> %s (%s)", attempt.midtrans_order_id, before, after, actor)
+    _count(method, decision, refunded_before)
     return TransitionResult(attempt.id, before, after, changed=True, flag=decision.flag)
+
+
+def _count(method: str, decision: Decision, refunded_before: int) -> None:
+    """The metrics of a committed transition: final states reached, money in and out."""
+    if decision.after != decision.before and decision.after in FINAL_FOR_CUSTOMER:
+        metrics.attempt_finished(method, decision.after)
+    if decision.paid_amount is not None:
+        metrics.money_received(method, decision.paid_amount)
+    if decision.refunded_amount is not None and decision.refunded_amount > refunded_before:
+        metrics.money_refunded(method, decision.refunded_amount - refunded_before)
 
 
 def _attempt_facts(attempt: PaymentAttempt) -> AttemptFacts:

@@ -18,12 +18,14 @@ import re
 from urllib.parse import parse_qs
 
 from checkout.htmx import environ_wants_fragment
+from checkout.observability.middleware import ROUTE_KEY
 from checkout.storefront import checkout_status
 
 log = logging.getLogger(__name__)
 # Where the fast lane leaves its snapshot for the route, so the poll reads the link once.
 SNAPSHOT_KEY = "checkout.poll_snapshot"
 STATUS_PATH = re.compile(r"^/pay/([A-Za-z0-9_-]{16,32})/status$")
+STATUS_RULE = "/pay/<public_id>/status"  # the route's URL rule (a test checks they agree)
 NO_CHANGE_HEADERS = [
     ("Content-Length", "0"),
     ("Vary", "HX-Request, Cookie"),
@@ -45,6 +47,7 @@ class FastPoll:
             if match:
                 have = parse_qs(environ.get("QUERY_STRING", "")).get("have", [""])[0]
                 if have and self._unchanged(environ, match.group(1), have):
+                    environ[ROUTE_KEY] = STATUS_RULE  # for the HTTP metrics, as if Flask had routed it
                     start_response("204 NO CONTENT", list(NO_CHANGE_HEADERS))
                     return []
         return self.wsgi_app(environ, start_response)

@@ -28,6 +28,7 @@ from checkout.errors import DomainError, PaymentUnavailable
 from checkout.extensions import db, limiter
 from checkout.htmx import is_fragment_request, no_change, redirect_to, render
 from checkout.models import Order, PaymentAttempt
+from checkout.observability import context as log_context
 from checkout.payments import status_sync
 from checkout.payments.cancellation import cancel_attempt
 from checkout.payments.qr_image import render_png
@@ -59,6 +60,7 @@ def _state_or_404(public_id: str, *, check: bool = True, row: cs.Snapshot | None
     state = cs.current(public_id, check=check, row=row)
     if state is None:
         abort(404)
+    log_context.bind(attempt=state.row.attempt_id)
     return back_from_snap.adjust(state)
 
 
@@ -85,6 +87,7 @@ def _order_or_404(public_id: str) -> Order:
     order = db.session.scalar(select(Order).where(Order.public_id == public_id))
     if order is None:
         abort(404)
+    log_context.bind(order=order.reference)
     return order
 
 

@@ -13,7 +13,7 @@ from checkout.alerts.checks import run_checks
 from checkout.extensions import db
 from checkout.midtrans.errors import GatewayAuthError
 from checkout.models import Alert, Notification, OutboxEvent, PaymentAttempt, WebhookDelivery
-from checkout.notifications.matching import flag_mismatch
+from checkout.payments.amounts import flag_mismatch
 from checkout.outbox import delivery, endpoints
 from checkout.payments.reconciler import reconcile
 from checkout.payments.states import OrderStatus as O

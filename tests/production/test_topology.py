@@ -77,6 +77,68 @@ def test_the_worker_delivers_the_shops_webhooks(topology, journey):
     assert topology.sql("SELECT count(*) FROM webhook_deliveries WHERE status = 'delivered'")[0][0] >= 3
 
 
+def test_ready_and_metrics_summed_over_every_process(topology, journey):
+    ready = requests.get(f"{topology.url}/readyz", timeout=10)
+    assert ready.status_code == 200, ready.text
+    assert {check["name"] if "name" in check else name for name, check in _checks(ready.json())} >= \
+        {"database", "migrations", "redis"}
+
+    assert requests.get(f"{topology.url}/metrics", timeout=10).status_code == 401
+    scrape = requests.get(f"{topology.url}/metrics", timeout=10,
+                          headers={"Authorization": f"Bearer {topology.metrics_token}"})
+    assert scrape.status_code == 200
+    samples = _samples(scrape.text)
+
+    def total(name: str, **labels) -> float:
+        return sum(value for (metric, found), value in samples.items()
+                   if metric == name and all(dict(found).get(k) == v for k, v in labels.items()))
+
+    # The journey's two payments and refund, each counted once whichever of the three web
+    # workers served it (this runs before the SIGTERM test restarts the servers).
+    assert total("checkout_payment_attempts_finished_total", method="qris") >= 1
+    assert total("checkout_paid_amount_rupiah_total", method="qris") >= 75_000
+    assert total("checkout_paid_amount_rupiah_total", method="snap") >= 120_000
+    assert total("checkout_refunded_amount_rupiah_total") >= 75_000
+    # A notification either applied the change or confirmed what a status check had applied.
+    assert total("checkout_notifications_total", outcome="applied") >= 1
+    assert total("checkout_notifications_total", outcome="applied") + \
+        total("checkout_notifications_total", outcome="duplicate") >= 2
+    assert total("checkout_midtrans_request_duration_seconds_count", operation="qris_charge") >= 1 or \
+        total("checkout_midtrans_request_duration_seconds_count") >= 3
+    # Deliveries are made by the worker process and reach the web's scrape through the
+    # shared multiprocess directory.
+    def delivered() -> float:
+        fresh = _samples(requests.get(f"{topology.url}/metrics", timeout=10,
+                                      headers={"Authorization": f"Bearer {topology.metrics_token}"}).text)
+        return sum(v for (m, labels), v in fresh.items()
+                   if m == "checkout_webhook_deliveries_total" and dict(labels).get("outcome") == "delivered")
+
+    wait_until(lambda: delivered() >= 3, timeout=30, what="the worker's deliveries in the web's metrics")
+
+
+def test_every_log_line_is_json_with_a_request_id_and_no_secret(topology, journey):
+    import json
+
+    lines = [line for line in topology.log().splitlines() if line.strip()]
+    records = []
+    for line in lines:
+        if HONCHO_LINE.match(line):
+            continue  # honcho's own "web.1 started (pid=...)" lines
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            pytest.fail(f"not a JSON log line: {line[:200]!r}")
+    assert len(records) > 50
+    requests_logged = [r for r in records if r.get("path") or r.get("logger") == "gunicorn.access"]
+    assert requests_logged and all(r.get("request_id") for r in requests_logged)
+    assert any(r.get("order_reference") for r in records)
+
+    text = topology.log()
+    for secret in (topology.server_key, topology.api_key, topology.webhook_secret, topology.metrics_token,
+                   topology.env["SECRET_KEY"], "5510111111111115", "5510 1111 1111 1115"):
+        assert secret and secret not in text, "a secret reached the logs"
+
+
 def test_sigterm_stops_everything_and_a_payment_notified_meanwhile_is_not_lost(topology, journey):
     session = topology.new_session("TOPO-QRIS-2", 50_000)
     topology.customer().press(session["url"], "qris")
@@ -126,3 +188,24 @@ def test_a_challenged_card_reaches_the_owner_by_mail(topology, journey):
     # The worker records the mail as sent right after the server took it.
     wait_until(lambda: topology.sql("SELECT status FROM mail_messages")[0][0] == "sent", timeout=10,
                what="the mail to be recorded as sent")
+
+
+HONCHO_LINE = re.compile(r"^(\w+\.\d+|system)\s*(\||started|stopped|\(|terminated|sending)|^\w+\.\d+ (started|stopped)")
+
+
+def _checks(body: dict):
+    checks = body.get("checks")
+    if isinstance(checks, dict):
+        return list(checks.items())
+    return [(c.get("name"), c) for c in checks or []]
+
+
+def _samples(exposition: str) -> dict:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    found = {}
+    for family in text_string_to_metric_families(exposition):
+        for sample in family.samples:
+            key = (sample.name, tuple(sorted(sample.labels.items())))
+            found[key] = found.get(key, 0) + sample.value
+    return found

@@ -64,6 +64,10 @@ class Topology:
         self.honcho: subprocess.Popen | None = None
         self.simulator: subprocess.Popen | None = None
         self.api_key: str | None = None
+        self.webhook_secret: str | None = None
+        self.metrics_token = secrets.token_urlsafe(24)
+        self.metrics_dir = workdir / "metrics"
+        self.metrics_dir.mkdir(exist_ok=True)
         self.env = self._environment()
 
     # --- set-up ------------------------------------------------------------------------
@@ -96,6 +100,8 @@ class Topology:
             "SMTP_URL": self.smtp.url,
             "MAIL_FROM": "Toko <toko@toko.example>",
             "ALERT_EMAILS": "owner@toko.example",
+            "METRICS_TOKEN": self.metrics_token,
+            "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir),
         })
         self.honcho_env_file = empty
         return env
@@ -112,7 +118,7 @@ class Topology:
         self.smtp.up()
         self.flask("db", "upgrade")
         self.api_key = self.flask("api-keys", "create", "shop backend").strip().splitlines()[-1]
-        self.flask("webhooks", "add", f"{self.shop.url}/hooks")
+        self.webhook_secret = self.flask("webhooks", "add", f"{self.shop.url}/hooks").strip().splitlines()[-1]
         self._start_simulator()
         self.start()
 
