@@ -124,12 +124,19 @@ class BaseConfig:
     MIDTRANS_CONNECT_TIMEOUT = 3.05
     MIDTRANS_READ_TIMEOUT = 10.0
     MIDTRANS_RETRIES = 2
+    # A charge the customer is watching (QRIS, Snap): one short retry, so the page reaches
+    # "Midtrans has not answered" within about 10 seconds instead of 3 x 10 s of spinner.
+    # A retry re-sends the same Idempotency-Key, so it never charges twice.
+    MIDTRANS_CUSTOMER_READ_TIMEOUT = 4.0
+    MIDTRANS_CUSTOMER_RETRIES = 1
     SIMULATOR_MOUNTED = True
     SIMULATOR_CONFIG: dict[str, Any] = {}
 
     # How often one attempt may be checked against the status API by polls.
     STATUS_CHECK_INTERVAL_SECONDS = 10
     STATUS_CHECK_FAILURES_BEFORE_NOTE = 3
+    # Seconds without news before a waiting page offers "I have paid" (a forced check).
+    STILL_CHECKING_AFTER_SECONDS = 20
     # The customer's checkout: limits on the actions that reach Midtrans (Flask-Limiter
     # strings, per client IP and per checkout link), the demo shop's orders per IP, and
     # the poll's fast lane (checkout/storefront/fast_poll.py).

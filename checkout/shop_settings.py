@@ -48,6 +48,7 @@ class EffectiveSettings:
     notification_url: str | None
     daily_summary: bool = False
     server_key: str | None = field(default=None, repr=False, compare=False)
+    shop_contact: str | None = None
 
     @property
     def is_simulator(self) -> bool:
@@ -138,6 +139,7 @@ def _compute() -> EffectiveSettings:
         notification_url=notification_url,
         daily_summary=bool(row.daily_summary) if row else False,
         server_key=server_key,
+        shop_contact=row.shop_contact if row else None,
     )
 
 
@@ -145,12 +147,14 @@ _clients: dict[tuple, MidtransClient] = {}
 _clients_lock = threading.Lock()
 
 
-def gateway(settings: EffectiveSettings | None = None, *, within_notification: bool = False) -> MidtransClient:
+def gateway(settings: EffectiveSettings | None = None, *, within_notification: bool = False,
+            customer_waiting: bool = False) -> MidtransClient:
     """The Midtrans client for the settings in force, reusing its connection pool.
 
     ``within_notification``: short timeouts and no retries, for re-reading a status while
     Midtrans waits for our answer to its notification (it gives up after 15 s and wants
-    one within 5).
+    one within 5). ``customer_waiting``: the call happens while a customer watches a
+    spinner (starting a payment): the short MIDTRANS_CUSTOMER_* read timeout and retries.
     """
     settings = settings or current()
     if not settings.server_key:
@@ -162,6 +166,9 @@ def gateway(settings: EffectiveSettings | None = None, *, within_notification: b
         connect = float(config.get("WEBHOOK_STATUS_CONNECT_TIMEOUT", 1.0))
         read = float(config.get("WEBHOOK_STATUS_READ_TIMEOUT", 2.5))
         retries = 0
+    elif customer_waiting:
+        connect, read = config["MIDTRANS_CONNECT_TIMEOUT"], config["MIDTRANS_CUSTOMER_READ_TIMEOUT"]
+        retries = config["MIDTRANS_CUSTOMER_RETRIES"]
     else:
         connect, read = config["MIDTRANS_CONNECT_TIMEOUT"], config["MIDTRANS_READ_TIMEOUT"]
         retries = config["MIDTRANS_RETRIES"]

@@ -7,12 +7,13 @@ from flask_babel import get_locale
 from checkout.money import format_rupiah
 from checkout.payments.labels import label, status_label
 from checkout.static_files import static_url
-from checkout.timeutil import format_jakarta
+from checkout.timeutil import format_jakarta, format_jakarta_for
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["rupiah"] = format_rupiah
-    app.jinja_env.filters["wib"] = format_jakarta
+    # Dates people read: Jakarta time, month names in the page's language (Babel).
+    app.jinja_env.filters["wib"] = lambda moment: format_jakarta_for(moment, get_locale() or "id")
     app.jinja_env.filters["status_label"] = status_label
     # {{ code|label("method") }}: the one label for every code a person reads (payments/labels.py).
     app.jinja_env.filters["label"] = lambda code, kind: label(kind, code)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from babel.dates import format_datetime
+
 JAKARTA = timezone(timedelta(hours=7), "WIB")
 
 
@@ -20,6 +22,14 @@ def to_jakarta(moment: datetime | None) -> datetime | None:
 def format_jakarta(moment: datetime | None) -> str:
     local = to_jakarta(moment)
     return local.strftime("%d %b %Y %H:%M WIB") if local else ""
+
+
+def format_jakarta_for(moment: datetime | None, locale) -> str:
+    """Jakarta time with the month named in ``locale`` ("1 Desember 2026, 10.30 WIB")."""
+    if moment is None:
+        return ""
+    aware = moment.replace(tzinfo=timezone.utc)
+    return format_datetime(aware, "d MMMM y, HH:mm", tzinfo=JAKARTA, locale=str(locale)) + " WIB"
 
 
 def parse_gateway_time(text: str | None) -> datetime | None:

@@ -139,6 +139,15 @@ def _merchant_validator(form, field):
         raise ValidationError(_l("A merchant id has letters and digits only, like G123456789."))
 
 
+def _contact_validator(form, field):
+    from checkout.shop_contact import parse_contact
+
+    value = (field.data or "").strip()
+    field.data = value
+    if value and parse_contact(value) is None:
+        raise ValidationError(_l("Enter a WhatsApp number (e.g. 0812 3456 7890 or +62 812 3456 7890) or an e-mail address."))
+
+
 class SettingsForm(TranslatedForm):
     class Meta:
         csrf = False
@@ -146,6 +155,7 @@ class SettingsForm(TranslatedForm):
     environment = SelectField(_l("Environment"), choices=[C(e, ENVIRONMENT_LABELS[e]) for e in ENVIRONMENTS])
     shop_name = StringField(_l("Shop name"), validators=[DataRequired(), Length(max=80)])
     logo_text = StringField(_l("Logo text"), validators=[DataRequired(), Length(max=8)])
+    shop_contact = StringField(_l("Contact for customers"), validators=[Length(max=120), _contact_validator])
     qris_enabled = BooleanField(_l("QRIS on our own page"))
     snap_enabled = BooleanField(_l("Midtrans Snap (cards, virtual accounts, e-wallets, stores)"))
     snap_methods = MultiCheckboxField(_l("Methods offered in Snap"), choices=SNAP_METHOD_CHOICES)

@@ -47,6 +47,7 @@ def _input(form: SettingsForm) -> SettingsInput:
         environment=form.environment.data,
         shop_name=form.shop_name.data,
         logo_text=form.logo_text.data,
+        shop_contact=form.shop_contact.data or "",
         qris_enabled=bool(form.qris_enabled.data),
         snap_enabled=bool(form.snap_enabled.data),
         snap_methods=tuple(form.snap_methods.data or ()),

@@ -46,6 +46,11 @@ class PaymentAttempt(db.Model):
     qr_string: Mapped[str | None] = mapped_column(Text)
     qr_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     va_numbers: Mapped[list | None] = mapped_column(db.JSON)
+    # QRIS: the merchant name the customer's app will show (field 59 of the QR payload).
+    merchant_name: Mapped[str | None] = mapped_column(String(50))
+    # A Snap payment waiting for the customer's transfer: bank and VA number, Mandiri bill
+    # key, or store payment code, as Midtrans reported them (see payments/pay_instructions.py).
+    pay_instructions: Mapped[dict | None] = mapped_column(db.JSON)
     snap_token: Mapped[str | None] = mapped_column(String(64))
     # Where the customer goes to pay: the Snap page, or a wallet app's deeplink.
     redirect_url: Mapped[str | None] = mapped_column(Text)

@@ -25,6 +25,8 @@ class ShopSettings(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     shop_name: Mapped[str] = mapped_column(String(80), default="Toko Demo")
     logo_text: Mapped[str] = mapped_column(String(8), default="TD")
+    # How customers reach the shop: a WhatsApp number or an e-mail address (None: not shown).
+    shop_contact: Mapped[str | None] = mapped_column(String(120))
     environment: Mapped[str] = mapped_column(String(16), default="simulator")
     qris_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     snap_enabled: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -235,7 +235,8 @@ def ready_to_start(order: Order, method: str, now: datetime) -> Ready | None:
                              code="method_unavailable")
     check_items(order)
     try:
-        return Ready(settings, offer, shop_settings.gateway())
+        # The customer watches a spinner: short timeout, one retry (about 10 s at most).
+        return Ready(settings, offer, shop_settings.gateway(customer_waiting=True))
     except GatewayError as error:
         raise unavailable(error) from None
 

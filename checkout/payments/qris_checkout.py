@@ -15,6 +15,7 @@ from checkout import shop_settings
 from checkout.midtrans.errors import GatewayError, GatewayInFlight, GatewayRejected
 from checkout.models import Order, PaymentAttempt
 from checkout.payments import checkout_flow as flow
+from checkout.payments import qris_merchant
 from checkout.payments.cancellation import cancel_attempt
 from checkout.payments.qr_image import render_png
 from checkout.timeutil import parse_gateway_time, utcnow
@@ -106,6 +107,7 @@ def _charge(attempt: PaymentAttempt, order: Order, gateway, actor: str, *, depth
     values = {
         "qr_string": qr_string,
         "qr_png": render_png(qr_string) if qr_string else None,
+        "merchant_name": qris_merchant.merchant(qr_string).name,
         "expires_at": parse_gateway_time(answer.get("expiry_time") or answer.get("expire_time")) or attempt.expires_at,
     }
     flow.record_answer(attempt, answer, **values)
@@ -137,5 +139,6 @@ def _recover_taken(attempt: PaymentAttempt, order: Order, gateway, actor: str) -
 def _record_recovered(attempt: PaymentAttempt, answer: dict, actor: str) -> PaymentAttempt:
     qr_string = answer["qr_string"]
     flow.record_answer(attempt, answer, qr_string=qr_string, qr_png=render_png(qr_string),
+                       merchant_name=qris_merchant.merchant(qr_string).name,
                        expires_at=parse_gateway_time(answer.get("expiry_time")) or attempt.expires_at)
     return attempt

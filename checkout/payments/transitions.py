@@ -31,6 +31,7 @@ from checkout.money import parse_gateway_amount
 from checkout.observability import context as log_context
 from checkout.observability import metrics
 from checkout.outbox.events import emit
+from checkout.payments import pay_instructions
 from checkout.payments.states import (
     FINAL_FOR_CUSTOMER,
     LIVE,
@@ -225,6 +226,9 @@ def _remember_gateway_facts(attempt: PaymentAttempt, report: GatewayReport) -> N
         changes["transaction_id"] = report.transaction_id
     if report.payment_type and not attempt.payment_type:
         changes["payment_type"] = report.payment_type
+    instructions = pay_instructions.from_payload(report.raw) if attempt.status in LIVE else None
+    if instructions and instructions != attempt.pay_instructions:
+        changes["pay_instructions"] = instructions
     if report.transaction_status and attempt.status in LIVE:
         changes["gateway_status"] = report.transaction_status
     if changes:

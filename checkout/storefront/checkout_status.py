@@ -38,7 +38,8 @@ ATTEMPT_FAILED = "attempt_failed"    # refused or denied: offer to try again
 PAID = "paid"
 CANCELLED = "cancelled"
 EXPIRED = "expired"                  # the order itself expired
-POLLING = frozenset({QRIS, SNAP, APP, UNANSWERED})
+CONFIRMING = "confirming"            # back from Snap: no payment buttons until Midtrans says
+POLLING = frozenset({QRIS, SNAP, APP, UNANSWERED, CONFIRMING})
 APP_METHODS = frozenset(APP_PAYMENT_METHODS)
 
 PAID_ORDER = frozenset({OrderStatus.PAID, OrderStatus.PAID_LATE, OrderStatus.PARTIALLY_REFUNDED,
@@ -212,7 +213,9 @@ def describe(row: Snapshot) -> CheckoutState:
     if row.status in LIVE_VALUES:
         if row.answered_at is None:
             return CheckoutState(row, UNANSWERED)
-        note = row.check_failures >= current_app.config["STATUS_CHECK_FAILURES_BEFORE_NOTE"]
+        config = current_app.config
+        note = (row.check_failures >= config["STATUS_CHECK_FAILURES_BEFORE_NOTE"]
+                or waited_long(row.answered_at, config["STILL_CHECKING_AFTER_SECONDS"]))
         kind = QRIS if row.method == "qris" else APP if row.method in APP_METHODS else SNAP
         return CheckoutState(row, kind, note)
     if row.status in MONEY_VALUES:
@@ -222,6 +225,11 @@ def describe(row: Snapshot) -> CheckoutState:
     if row.status == PaymentStatus.FAILED:
         return CheckoutState(row, ATTEMPT_FAILED)
     return CheckoutState(row, CHOOSE)
+
+
+def waited_long(since: datetime | None, seconds: int) -> bool:
+    """Whether a customer has waited ``seconds`` since ``since`` (the "still checking" note)."""
+    return since is not None and since <= utcnow() - timedelta(seconds=seconds)
 
 
 def needs_work(row: Snapshot, now: datetime, interval: int) -> bool:

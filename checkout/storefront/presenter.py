@@ -9,8 +9,10 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from checkout import shop_settings
-from checkout.storefront import checkout_status as cs
+from checkout.payments import qris_merchant
 from checkout.payments.method_rules import Offer, offer_for
+from checkout.shop_contact import parse_contact
+from checkout.storefront import checkout_status as cs
 from checkout.timeutil import utcnow
 
 # Midtrans payment_type -> what the receipt calls it.
@@ -54,6 +56,47 @@ def qr_filename(shop_name: str, amount: int) -> str:
     return f"qris-{slug or 'shop'}-{int(amount)}.png"
 
 
+# Banks and stores as customers know them (pay_instructions stores Midtrans's codes).
+BANK_NAMES = {"bca": "BCA", "bni": "BNI", "bri": "BRI", "cimb": "CIMB Niaga", "permata": "Permata",
+              "mandiri": "Mandiri"}
+STORE_NAMES = {"indomaret": "Indomaret", "alfamart": "Alfamart"}
+
+
+def failure_text(attempt) -> str:
+    """Why an attempt failed, in plain words (Midtrans's own messages are for the owner)."""
+    status = (attempt.gateway_status or "").lower() if attempt is not None else ""
+    if status == "deny" and attempt.payment_type == "credit_card":
+        return str(_l("Your bank declined the card. Nothing was charged."))
+    if status == "deny":
+        return str(_l("The payment was declined. Nothing was charged."))
+    if attempt is not None and attempt.failure_reason and attempt.gateway_answered_at and not attempt.transaction_id:
+        return str(_l("Midtrans could not start this payment. Nothing was charged."))
+    return str(_l("The payment did not go through. Nothing was charged."))
+
+
+def retry_labels(attempt) -> dict:
+    """Method-aware button labels after a failure: never "try QRIS again" after a card."""
+    if attempt is not None and attempt.method == "qris":
+        return {"qris_label": _l("Try QRIS again"), "snap_label": _l("Pay another way")}
+    if attempt is not None and attempt.payment_type == "credit_card":
+        return {"qris_label": _l("Pay with QRIS instead"), "snap_label": _l("Try another card or method")}
+    return {"qris_label": _l("Pay with QRIS instead"), "snap_label": _l("Try another method")}
+
+
+def instructions_view(attempt) -> dict | None:
+    """A Snap payment's VA number, bill key or store code, ready for the template."""
+    found = getattr(attempt, "pay_instructions", None) if attempt is not None else None
+    if not found or not found.get("number"):
+        return None
+    kind = found.get("kind")
+    view = dict(found)
+    if kind == "store":
+        view["place"] = STORE_NAMES.get(found.get("store") or "", (found.get("store") or "").title())
+    else:
+        view["place"] = BANK_NAMES.get(found.get("bank") or "", (found.get("bank") or "").upper())
+    return view
+
+
 def with_session_id(url: str | None, public_id: str) -> str | None:
     """The shop's return URL with ``session_id=<public_id>`` added (http(s) only)."""
     if not url:
@@ -90,8 +133,15 @@ def iso_utc(moment) -> str:
     return moment.replace(microsecond=0).isoformat() + "Z"
 
 
+def leave_link(state: cs.CheckoutState) -> str | None:
+    """The shop's "back to the cart" address while the order is still open."""
+    if state.kind in (cs.PAID, cs.CANCELLED, cs.EXPIRED):
+        return None
+    return with_session_id(state.order.cancel_url, state.order.public_id)
+
+
 def payment_context(state: cs.CheckoutState, *, notice: str | None = None, notice_kind: str = "error",
-                    retry_after: int | None = None) -> dict:
+                    retry_after: int | None = None, confirm_cancel: bool = False) -> dict:
     """Everything ``storefront/_payment.html`` reads."""
     order, attempt = state.order, state.attempt
     public_id = order.public_id
@@ -110,7 +160,11 @@ def payment_context(state: cs.CheckoutState, *, notice: str | None = None, notic
         "qris_action": url_for("storefront.start_qris", public_id=public_id),
         "snap_action": url_for("storefront.start_snap", public_id=public_id),
         "cancel_action": url_for("storefront.cancel", public_id=public_id),
+        "check_action": url_for("storefront.check_now", public_id=public_id),
+        "confirm_cancel": confirm_cancel,
         "return_link": return_link(state),
+        "leave_link": leave_link(state),
+        "contact": parse_contact(shop_settings.current().shop_contact),
         "offer": None,
         "alternative": None,
         "receipt": None,
@@ -131,10 +185,18 @@ def payment_context(state: cs.CheckoutState, *, notice: str | None = None, notic
             context["app_name"] = APP_NAMES.get(attempt.method, "") if attempt is not None else ""
         elif state.kind == cs.SNAP:
             context["alternative"] = Offer(qris=offer.qris, qris_reason=None, snap_methods=(), snap_reason=None)
+    if state.kind == cs.ATTEMPT_FAILED:
+        context["failure_text"] = failure_text(attempt)
+        context.update(retry_labels(attempt))
+    if state.kind == cs.SNAP:
+        context["instructions"] = instructions_view(attempt)
     if state.kind in (cs.QRIS, cs.APP) and attempt is not None:
         context["expires_iso"] = iso_utc(attempt.expires_at)
         context["now_iso"] = iso_utc(utcnow())
     if state.kind == cs.QRIS and attempt is not None:
+        in_code = qris_merchant.merchant(attempt.qr_string)
+        context["qris_merchant"] = attempt.merchant_name or in_code.name
+        context["qris_nmid"] = in_code.nmid
         context["qr_src"] = url_for("storefront.qr_png", public_id=public_id, number=attempt.number)
         context["qr_download"] = url_for("storefront.qr_download", public_id=public_id, number=attempt.number)
         context["qr_filename"] = qr_filename(shop_settings.current().shop_name, attempt.gross_amount)

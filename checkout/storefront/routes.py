@@ -6,9 +6,13 @@ Contracts (each also works without JavaScript: forms POST and 303 back to the pa
                                        htmx says it shows KEY and nothing changed; the
                                        whole page without HX-Request. Not rate limited.
 * ``POST /pay/<id>/qris``              show the live QR, or charge a new one.
-* ``POST /pay/<id>/snap``            send the customer to Snap (HX-Redirect or 303).
-* ``POST /pay/<id>/cancel``            cancel at Midtrans and here; then the shop's cancel_url.
-* ``GET  /pay/<id>/return``            Snap's finish URL: its query is ignored; 303 to the page.
+* ``POST /pay/<id>/snap``              send the customer to Snap (HX-Redirect or 303).
+* ``GET  /pay/<id>/cancel``            "cancel this payment?": the confirmation step.
+* ``POST /pay/<id>/cancel``            cancel the live attempt (at Midtrans too); the order stays
+                                       open, so the customer may choose a method again.
+* ``POST /pay/<id>/check``             "I have paid": one status check now (rate limited).
+* ``GET  /pay/<id>/return``            Snap's finish URL: its query is ignored; 303 to the page,
+                                       which confirms with Midtrans before offering anything.
 * ``POST /pay/<id>/app/<wallet>``      pay in the GoPay/ShopeePay app: a plain form whose
                                        303 sends the tapping browser to Midtrans's deeplink.
 * ``GET  /pay/<id>/attempts/<n>/qr.png`` the QR picture; ``.../qr-download.png`` the same
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 from flask import Response, abort, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from checkout import shop_settings
@@ -29,13 +34,15 @@ from checkout.htmx import is_fragment_request, no_change, redirect_to, render
 from checkout.models import Order, PaymentAttempt
 from checkout.payments.app_checkout import start_app_payment
 from checkout.observability import context as log_context
-from checkout.payments.cancellation import cancel_order
+from checkout.payments import status_sync
+from checkout.payments.cancellation import cancel_attempt
 from checkout.payments.qr_image import render_png
 from checkout.payments.qris_checkout import start_qris as start_qris_payment
 from checkout.payments.snap_checkout import start_snap as start_snap_payment
 from checkout.payments.transitions import RaceRetriesExhausted
 from checkout.storefront import bp
 from checkout.storefront import checkout_status as cs
+from checkout.storefront import snap_return as back_from_snap
 from checkout.storefront.fast_poll import SNAPSHOT_KEY
 from checkout.storefront.limits import checkout_action, retry_after_seconds
 from checkout.storefront.presenter import payment_context, qr_filename, return_link
@@ -43,6 +50,15 @@ from checkout.storefront.presenter import payment_context, qr_filename, return_l
 PAGE, FRAGMENT = "storefront/pay.html", "storefront/_payment.html"
 CUSTOMER = "customer"
 RETURN_CHECK_INTERVAL_SECONDS = 2
+# What "I have paid" says when the payment has not arrived (yet).
+CHECK_NOTICES = {
+    status_sync.CheckOutcome.CHECKED: _l("Midtrans has not reported your payment yet. If you have just paid, "
+                                         "it can take a minute: we keep checking and this page updates by itself."),
+    status_sync.CheckOutcome.NOT_DUE: _l("We asked Midtrans a few seconds ago and will ask again shortly: "
+                                         "this page updates by itself."),
+    status_sync.CheckOutcome.UNREACHABLE: _l("Midtrans could not be reached just now. We keep trying: "
+                                             "this page updates by itself."),
+}
 
 
 def _state_or_404(public_id: str, *, check: bool = True, row: cs.Snapshot | None = None) -> cs.CheckoutState:
@@ -50,7 +66,7 @@ def _state_or_404(public_id: str, *, check: bool = True, row: cs.Snapshot | None
     if state is None:
         abort(404)
     log_context.bind(attempt=state.row.attempt_id)
-    return state
+    return back_from_snap.adjust(state)
 
 
 def _show(state: cs.CheckoutState, *, status: int = 200, **notice) -> Response:
@@ -142,30 +158,60 @@ def start_app(public_id: str, wallet: str):
     return _after_action(public_id)
 
 
+@bp.get("/pay/<public_id>/cancel")
+def confirm_cancel(public_id: str):
+    """The confirmation step (a page without JavaScript, the card's fragment with it)."""
+    state = _state_or_404(public_id, check=False)
+    if not _cancellable(state):
+        return _after_action(public_id)
+    return _show(state, confirm_cancel=True)
+
+
 @bp.post("/pay/<public_id>/cancel")
 @checkout_action
 def cancel(public_id: str):
-    order = _order_or_404(public_id)
-    try:
-        cancel_order(order, actor=CUSTOMER, reason="cancelled by the customer on the checkout page")
-    except DomainError as error:
-        return _refused(public_id, error)
-    except RaceRetriesExhausted:
-        return _refused(public_id, PaymentUnavailable(_("Please try again in a moment.")))
+    """Cancel the live attempt only: a customer's cancel never closes the order (the shop
+    does that), so they may choose a method again until the link expires."""
     state = _state_or_404(public_id, check=False)
-    target = return_link(state) if state.kind == cs.CANCELLED else None
-    if target:
-        return redirect_to(target)
+    if _cancellable(state):
+        try:
+            cancel_attempt(state.attempt, actor=CUSTOMER)
+        except DomainError as error:
+            return _refused(public_id, error)
+        except RaceRetriesExhausted:
+            return _refused(public_id, PaymentUnavailable(_("Please try again in a moment.")))
     return _after_action(public_id)
+
+
+def _cancellable(state: cs.CheckoutState) -> bool:
+    return state.polling and state.attempt is not None
+
+
+@bp.post("/pay/<public_id>/check")
+@checkout_action
+def check_now(public_id: str):
+    """"I have paid": ask Midtrans once now. The check shares the poll's claim (at most
+    one per attempt per STATUS_CHECK_INTERVAL_SECONDS across workers) and the checkout's
+    rate limits, so pressing it again and again never floods Midtrans."""
+    state = _state_or_404(public_id, check=False)
+    if not state.polling or state.attempt is None:
+        return _show(state)
+    outcome = status_sync.request_check(state.attempt, actor=CUSTOMER)
+    state = _state_or_404(public_id, check=False)
+    if not state.polling:
+        return _show(state)
+    return _show(state, notice=str(CHECK_NOTICES[outcome]), notice_kind="info")
 
 
 @bp.get("/pay/<public_id>/return")
 def snap_return(public_id: str):
     # Snap appends ?order_id=&status_code=&transaction_status=: display hints only. The
     # page shows what a notification or the status API told us, nothing else. Coming back
-    # is a good moment to ask Midtrans, so the claim interval is short here.
-    if cs.current(public_id, interval=RETURN_CHECK_INTERVAL_SECONDS) is None:
-        abort(404)
+    # is a good moment to ask Midtrans, so the claim interval is short here. Until that
+    # answer (or a notification) arrives, this browser sees "confirming your payment".
+    state = _state_or_404(public_id, check=False)
+    back_from_snap.remember(state)
+    cs.current(public_id, interval=RETURN_CHECK_INTERVAL_SECONDS)
     return redirect_to(url_for("storefront.pay", public_id=public_id))
 
 

@@ -1,7 +1,7 @@
 """e-wallet app buttons for paying on the phone that shows the checkout
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0005
 Create Date: 2026-11-30 04:40:00
 
 The shop's choice of "Pay in the GoPay app" / "Pay in the ShopeePay app" buttons: a JSON
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0003'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -57,3 +57,27 @@ def axe_violations(page, source: str) -> list[str]:
         return result.violations.map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", "));
     }""")
     return found
+
+
+def _record_problems(page):
+    page.problems = []
+    page.on("console", lambda msg: page.problems.append(f"{page.url}: {msg.text}")
+            if msg.type == "error" and "Content Security Policy" in msg.text else None)
+    page.on("pageerror", lambda error: page.problems.append(str(error)))
+    return page
+
+
+@pytest.fixture
+def phone(browser):
+    """``phone("id")``: a fresh 360 x 640 page in that language (contexts closed after the test)."""
+    contexts = []
+
+    def _open(language: str = "en", *, width: int = 360, height: int = 640):
+        context = browser.new_context(locale={"id": "id-ID", "en": "en-US"}[language],
+                                      viewport={"width": width, "height": height})
+        contexts.append(context)
+        return _record_problems(context.new_page())
+
+    yield _open
+    for context in contexts:
+        context.close()

@@ -107,7 +107,7 @@ class FakeGateway:
         return {"status_code": "200", "order_id": order_id, "transaction_status": tx["status"],
                 "transaction_id": (tx.get("answer") or {}).get("transaction_id") or str(uuid.uuid4()),
                 "gross_amount": tx["answer"]["gross_amount"] if tx.get("answer") else tx.get("gross_amount", "0.00"),
-                "payment_type": tx.get("payment_type", "qris"), "fraud_status": "accept",
+                "payment_type": tx.get("payment_type", "qris"), "fraud_status": "accept", **tx.get("extra", {}),
                 **({"settlement_time": gateway_time(utcnow())[:19]} if tx["status"] == "settlement" else {})}
 
     def cancel(self, order_id):
@@ -130,10 +130,11 @@ class FakeGateway:
         self.transactions[order_id]["status"] = "settlement"
         self.transactions[order_id]["payment_type"] = payment_type
 
-    def pick_method(self, order_id, payment_type="bank_transfer"):
-        """The customer picked a method on the Snap page: the status API now knows it."""
+    def pick_method(self, order_id, payment_type="bank_transfer", **extra):
+        """The customer picked a method on the Snap page: the status API now knows it
+        (``extra``: what the answer adds, e.g. ``va_numbers``)."""
         self.transactions[order_id] = {**self.transactions.get(order_id, {}), "status": "pending",
-                                       "payment_type": payment_type, "snap": True}
+                                       "payment_type": payment_type, "snap": True, "extra": extra}
 
     def set_status(self, order_id, status):
         self.transactions[order_id]["status"] = status

@@ -32,7 +32,7 @@ def test_htmx_sends_the_token_in_a_header(guarded):
 
 def test_a_forged_post_is_refused_with_the_glowing_page(guarded):
     order = make_order()
-    for action in ("qris", "snap", "cancel"):
+    for action in ("qris", "snap", "cancel", "check"):
         response = guarded.post(f"/pay/{order.public_id}/{action}")
         assert response.status_code == 400 and "card--glow" in response.text
     assert guarded.post("/buy", data={"product": "kopi-gayo"}).status_code == 400

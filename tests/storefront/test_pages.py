@@ -5,7 +5,8 @@ import pytest
 
 from checkout.extensions import db
 from checkout.models import ShopSettings
-from checkout.payments.transitions import GatewayReport, apply_gateway_status
+from checkout.payments.states import OrderStatus
+from checkout.payments.transitions import GatewayReport, apply_gateway_status, close_order
 from checkout.timeutil import utcnow
 from tests.factories import make_attempt, make_order
 from tests.storefront.conftest import HX, assert_csp_clean, refresh
@@ -70,9 +71,9 @@ def test_choosing_qris(client, order, pay_url, fake_gateway, headers):
         text = client.get(pay_url).text
     assert f'src="{pay_url}/attempts/1/qr.png"' in text
     assert 'alt="QRIS code to pay Rp 150.000 to Toko Demo"' in text
-    assert 'hx-trigger="every 3s"' in text and f'hx-get="{pay_url}/status?have=qris.1.0"' in text
+    assert 'hx-trigger="every 3s, submit, checkout:poll"' in text and f'hx-get="{pay_url}/status?have=qris.1.0"' in text
     assert "data-expires-at=" in text and "WIB" in text  # the expiry as text without JavaScript
-    assert "Cancel payment" in text
+    assert "Cancel this payment" in text
 
 
 def test_reopening_the_link_shows_the_same_qr(client, order, pay_url, fake_gateway):
@@ -194,7 +195,7 @@ def states_html(client, fake_gateway):
     fake_gateway.settle(refresh(order).attempts[1].midtrans_order_id, payment_type="bank_transfer")
     pages["paid"] = client.get(url).text
     cancelled = make_order(cancel_url="https://shop.example/back")
-    client.post(f"/pay/{cancelled.public_id}/cancel")
+    close_order(cancelled.id, OrderStatus.CANCELLED, actor="test")  # the shop cancelled it
     pages["cancelled"] = client.get(f"/pay/{cancelled.public_id}").text
     expired = make_order(expires_in=timedelta(seconds=-1))
     pages["expired"] = client.get(f"/pay/{expired.public_id}").text
@@ -215,7 +216,7 @@ def test_no_inline_scripts_styles_or_handlers_anywhere(eager_client, fake_gatewa
     for name in ("paid", "cancelled", "expired", "attempt_expired", "choose"):
         assert "hx-trigger" not in pages[name], name  # final fragments stop polling
     for name in ("qris", "snap"):
-        assert 'hx-trigger="every 3s"' in pages[name], name
+        assert 'hx-trigger="every 3s, submit, checkout:poll"' in pages[name], name
 
 
 def test_scripts_are_static_files_loaded_deferred(client, order, pay_url):
@@ -235,6 +236,7 @@ def test_every_form_works_without_javascript(eager_client, fake_gateway):
     pages = states_html(eager_client, fake_gateway)
     for html in pages.values():
         for form in re.findall(r"<form\b[^>]*>", html):
-            assert 'method="post"' in form and "action=" in form, form
+            # Actions POST; the poll is a GET form whose button reloads the status page.
+            assert ('method="post"' in form or 'class="poll" method="get"' in form) and "action=" in form, form
         for tag in re.findall(r"<[a-z]+\b[^>]*hx-(?:get|post)=[^>]*>", html):
             assert tag.startswith(("<a ", "<form ")), tag

@@ -141,18 +141,18 @@ def test_three_failed_checks_show_a_calm_note(make_app, fake_gateway):
         start_qris(order)
         fake_gateway.fail_next = [unavailable() for _ in range(3)]
         texts = [poll(client, order).text for _ in range(3)]
-        assert all("still checking" not in t for t in texts[:2])
-        assert "still checking" in texts[2]
-        assert "Scan to pay" in texts[2] and 'hx-trigger="every 3s"' in texts[2]
+        assert all("Still waiting?" not in t for t in texts[:2])
+        assert "Still waiting?" in texts[2]
+        assert "Scan to pay" in texts[2] and 'hx-trigger="every 3s, submit, checkout:poll"' in texts[2]
         assert cs.current(order.public_id, check=False).key == "qris.1.1"
         # A good answer clears it.
-        assert "still checking" not in poll(client, order).text
+        assert "Still waiting?" not in poll(client, order).text
 
 
 def test_an_unanswered_attempt_is_left_to_the_reconciler(client, order, fake_gateway):
     make_attempt(order)  # pending, gateway_answered_at NULL
     response = poll(client, order)
-    assert "Waiting for Midtrans" in response.text and 'hx-trigger="every 3s"' in response.text
+    assert "Midtrans has not answered" in response.text and 'hx-trigger="every 3s, submit, checkout:poll"' in response.text
     assert fake_gateway.calls == []
 
 
@@ -230,6 +230,6 @@ def test_still_checking_when_midtrans_cannot_be_reached_at_all(make_app):
         order = make_order()
         attempt = make_attempt(order, gateway_answered_at=utcnow(), qr_string="00020101021226CLOSED6304ABCD")
         texts = [poll(client, order).text for _ in range(3)]
-        assert "still checking" not in texts[1] and "still checking" in texts[2]
+        assert "Still waiting?" not in texts[1] and "Still waiting?" in texts[2]
         assert refresh(attempt).check_failures == 3 and refresh(attempt).status == PaymentStatus.PENDING
         assert "Traceback" not in texts[2] and "Scan to pay" in texts[2]

@@ -48,6 +48,7 @@ class SettingsInput:
     app_payments: tuple[str, ...] = ()
     keys: dict[str, KeysInput] = field(default_factory=dict)
     daily_summary: bool = False
+    shop_contact: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ def form_defaults() -> dict:
         "environment": row.environment if row else _default_environment(),
         "shop_name": row.shop_name if row else "Toko Demo",
         "logo_text": row.logo_text if row else "TD",
+        "shop_contact": (row.shop_contact or "") if row else "",
         "qris_enabled": row.qris_enabled if row else True,
         "snap_enabled": row.snap_enabled if row else True,
         "snap_methods": list(row.snap_methods if row else DEFAULT_SNAP_METHODS),
@@ -186,6 +188,7 @@ def _write(data: SettingsInput) -> list[str]:
         "environment": data.environment,
         "shop_name": data.shop_name.strip(),
         "logo_text": data.logo_text.strip(),
+        "shop_contact": data.shop_contact.strip() or None,
         "qris_enabled": data.qris_enabled,
         "snap_enabled": data.snap_enabled,
         "snap_methods": list(data.snap_methods),
