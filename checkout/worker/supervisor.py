@@ -100,10 +100,12 @@ class Supervisor:
 
     def _loop(self, job: Job) -> None:
         claimant = claimant_name(job.name)
-        with self.app.app_context():
-            while not self.stop.is_set():
-                started = time.monotonic()
-                more = False
+        while not self.stop.is_set():
+            started = time.monotonic()
+            more = False
+            # A fresh app context per run: what a context caches (the settings in force, the
+            # owner's keys) is read anew, so a change in the admin reaches a running worker.
+            with self.app.app_context():
                 try:
                     more = bool(job.run(self.stop, claimant))
                 except Exception:  # noqa: BLE001 - a bad row or a database blip must not end the worker
@@ -111,5 +113,5 @@ class Supervisor:
                     log.exception("job %s failed; it runs again on schedule", job.name)
                 finally:
                     db.session.remove()
-                if not more:
-                    self.stop.wait(max(0.0, job.every - (time.monotonic() - started)))
+            if not more:
+                self.stop.wait(max(0.0, job.every - (time.monotonic() - started)))
