@@ -30,6 +30,8 @@ class Order(db.Model):
     customer_name: Mapped[str | None] = mapped_column(String(120))
     customer_email: Mapped[str | None] = mapped_column(String(254))
     customer_phone: Mapped[str | None] = mapped_column(String(32))
+    # The language the customer last paid in ("id" or "en"): their receipt is written in it.
+    customer_locale: Mapped[str | None] = mapped_column(String(8))
     allowed_methods: Mapped[list | None] = mapped_column(db.JSON)
     success_url: Mapped[str | None] = mapped_column(Text)
     cancel_url: Mapped[str | None] = mapped_column(Text)

@@ -8,6 +8,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError
 
 from checkout import audit
@@ -130,3 +132,15 @@ def create_order(*, items: list[NewItem], description: str = "", reference: str 
 
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def remember_customer_locale(order: Order, locale: str) -> None:
+    """Note the language the customer pays in, for their receipt. Commits when it changed.
+
+    A plain column write outside the order's version: it decides nothing about money.
+    """
+    if locale and order.customer_locale != locale:
+        db.session.execute(update(Order).where(Order.id == order.id).values(customer_locale=locale)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+        set_committed_value(order, "customer_locale", locale)

@@ -23,7 +23,7 @@ from datetime import datetime
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import OperationalError
 
-from checkout import audit
+from checkout import audit, customer_mail
 from checkout.alerts import causes as alert_causes
 from checkout.extensions import db
 from checkout.models import Order, PaymentAttempt
@@ -149,6 +149,8 @@ def _apply_once(attempt_id: int, report: GatewayReport, actor: str, release_rese
         db.session.commit()
         return TransitionResult(attempt.id, decision.before, decision.before, changed=False)
 
+    # What this report refunds, read before the write refreshes the row.
+    refund_amount = (decision.refunded_amount - attempt.refunded_amount) if decision.refunded_amount is not None else 0
     if not _write_attempt(attempt, decision, report, release_reserved):
         db.session.rollback()
         return None
@@ -159,6 +161,7 @@ def _apply_once(attempt_id: int, report: GatewayReport, actor: str, release_rese
                  details={"gateway_status": report.transaction_status, "fraud_status": report.fraud_status,
                           "flag": decision.flag, "refunded_amount": decision.refunded_amount})
     _write_order(order, attempt, decision, actor)
+    customer_mail.queue_for(decision.order_event, order, refund_amount=refund_amount)
     alert_causes.payment_needs_attention(attempt, after, decision.flag)
     db.session.commit()
     db.session.expire_all()

@@ -23,6 +23,7 @@ fragment carrying a notice, so htmx swaps it into the card.
 from __future__ import annotations
 
 from flask import Response, abort, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -33,6 +34,7 @@ from checkout.extensions import db, limiter
 from checkout.htmx import is_fragment_request, no_change, redirect_to, render
 from checkout.models import Order, PaymentAttempt
 from checkout.payments.app_checkout import start_app_payment
+from checkout.payments.orders import remember_customer_locale
 from checkout.observability import context as log_context
 from checkout.payments import status_sync
 from checkout.payments.cancellation import cancel_attempt
@@ -96,6 +98,13 @@ def _order_or_404(public_id: str) -> Order:
     return order
 
 
+def _paying_order(public_id: str) -> Order:
+    """The order a customer starts paying, remembering their language for the receipt."""
+    order = _order_or_404(public_id)
+    remember_customer_locale(order, str(get_locale()))
+    return order
+
+
 @bp.get("/pay/<public_id>")
 def pay(public_id: str):
     return _show(_state_or_404(public_id))
@@ -122,7 +131,7 @@ def status(public_id: str):
 @bp.post("/pay/<public_id>/qris")
 @checkout_action
 def start_qris(public_id: str):
-    order = _order_or_404(public_id)
+    order = _paying_order(public_id)
     try:
         start_qris_payment(order, actor=CUSTOMER)
     except DomainError as error:
@@ -133,7 +142,7 @@ def start_qris(public_id: str):
 @bp.post("/pay/<public_id>/snap")
 @checkout_action
 def start_snap(public_id: str):
-    order = _order_or_404(public_id)
+    order = _paying_order(public_id)
     try:
         attempt = start_snap_payment(order, actor=CUSTOMER)
     except DomainError as error:
@@ -146,7 +155,7 @@ def start_snap(public_id: str):
 @bp.post("/pay/<public_id>/app/<wallet>")
 @checkout_action
 def start_app(public_id: str, wallet: str):
-    order = _order_or_404(public_id)
+    order = _paying_order(public_id)
     try:
         attempt = start_app_payment(order, wallet, actor=CUSTOMER)
     except DomainError as error:
