@@ -5,6 +5,8 @@
 * ``reconcile``: the reconciler, every WORKER_RECONCILE_EVERY_SECONDS (60).
 * ``alert-checks``: notifications gone quiet, failing endpoints, every
   WORKER_ALERT_CHECKS_EVERY_SECONDS (60).
+* ``daily-summary``: the owner's summary of yesterday, queued once a day from 07:00 WIB
+  when switched on in Settings (checked every 10 minutes).
 * ``housekeeping``: purging old Idempotency-Key records and rejected notifications past
   NOTIFICATION_RETENTION_DAYS, hourly.
 """
@@ -63,6 +65,17 @@ def alert_checks_job(every: float) -> Job:
     return Job("alert-checks", every, run)
 
 
+def daily_summary_job(every: float = 600.0) -> Job:
+    def run(_stop: threading.Event, _claimant: str) -> bool:
+        from checkout.admin.services.daily_summary import queue_mail
+
+        if queue_mail():
+            log.info("daily summary queued")
+        return False
+
+    return Job("daily-summary", every, run)
+
+
 def housekeeping_job(every: float = 3600.0) -> Job:
     def run(_stop: threading.Event, _claimant: str) -> bool:
         from checkout.api.idempotency import purge
@@ -88,5 +101,6 @@ def default_jobs() -> list[Job]:
         log.warning("SMTP_URL is not set: queued mail waits until it is")
     jobs += [reconcile_job(float(config.get("WORKER_RECONCILE_EVERY_SECONDS", 60))),
              alert_checks_job(float(config.get("WORKER_ALERT_CHECKS_EVERY_SECONDS", 60))),
+             daily_summary_job(),
              housekeeping_job()]
     return jobs

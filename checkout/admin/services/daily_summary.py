@@ -114,3 +114,38 @@ def render_html(summary: Summary) -> Markup:
     # (a flask command, no request) renders it just the same.
     template = current_app.jinja_env.get_template("admin/daily_summary_mail.html")
     return Markup(template.render(summary=summary, title=title(summary), attention=attention_lines(summary)))
+
+
+def queue_mail(now=None) -> bool:
+    """Queue yesterday's summary to the owner's alert addresses, once per Jakarta day, from
+    ``DAILY_SUMMARY_HOUR`` (7) WIB on. Commits; True when this call queued it.
+
+    Needs the Settings switch, ``SMTP_URL`` and at least one address (Admin → Alerts or
+    ``ALERT_EMAILS``). Indonesian first, then English, like the alerts. Safe on several
+    workers at once: the day is the mail's de-duplication key.
+    """
+    from flask_babel import force_locale
+
+    from checkout import mail, shop_settings
+    from checkout.alerts.service import recipients
+
+    config = current_app.config
+    local = to_jakarta(now or utcnow())
+    if local.hour < int(config.get("DAILY_SUMMARY_HOUR", 7)) or not config.get("SMTP_URL"):
+        return False
+    settings = shop_settings.current()
+    to, _source = recipients()
+    if not settings.daily_summary or not to:
+        return False
+    summary = daily_summary(local.date() - timedelta(days=1))
+    texts, pages, titles = [], [], []
+    for locale in ("id", "en"):
+        with force_locale(locale):
+            titles.append(title(summary))
+            texts.append(render_text(summary))
+            pages.append(str(render_html(summary)))
+    subject = f"[{settings.shop_name}] {titles[0]} / {titles[1]}"
+    queued = mail.enqueue(to, subject, "\n---\n\n".join(texts), "<hr>".join(pages), category="daily_summary",
+                          dedupe_key=f"daily-summary:{summary.day.isoformat()}")
+    db.session.commit()
+    return queued is not None
