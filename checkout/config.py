@@ -73,6 +73,8 @@ def from_environment(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "ALERT_COOLDOWN_SECONDS": _int(env.get("ALERT_COOLDOWN_SECONDS")),
         "ALERT_NOTIFICATION_SILENCE_HOURS": _int(env.get("ALERT_NOTIFICATION_SILENCE_HOURS")),
         "ALERT_WEBHOOK_FAILING_SECONDS": _int(env.get("ALERT_WEBHOOK_FAILING_SECONDS")),
+        "ALERT_SIGN_IN_FAILURES": _int(env.get("ALERT_SIGN_IN_FAILURES")),
+        "DAILY_SUMMARY_HOUR": _int(env.get("DAILY_SUMMARY_HOUR")),
         # The long-running worker (`flask worker`): seconds between runs of each job.
         "WORKER_RECONCILE_EVERY_SECONDS": _int(env.get("WORKER_RECONCILE_EVERY_SECONDS")),
         "WORKER_ALERT_CHECKS_EVERY_SECONDS": _int(env.get("WORKER_ALERT_CHECKS_EVERY_SECONDS")),
@@ -179,6 +181,8 @@ class BaseConfig:
     ALERT_COOLDOWN_SECONDS = 6 * 3600  # a cause that comes back within this is not mailed again
     ALERT_NOTIFICATION_SILENCE_HOURS = 3  # no Midtrans notification this long while people paid
     ALERT_WEBHOOK_FAILING_SECONDS = 3600  # a shop endpoint failing this long
+    ALERT_SIGN_IN_FAILURES = 10  # failed sign-ins on one account within 15 minutes
+    DAILY_SUMMARY_HOUR = 7  # the owner's daily summary is mailed from this hour (WIB) on
 
     # `flask worker`: how often each periodic job runs (the outbox and mail run continuously).
     WORKER_RECONCILE_EVERY_SECONDS = 60

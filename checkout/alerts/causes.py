@@ -24,6 +24,7 @@ ATTENTION_FLAGS = frozenset({"paid_late", "amount_mismatch", "duplicate_payment"
 KEY_REFUSED_THROTTLE_SECONDS = 60.0
 _key_refused_last: dict[str, float] = {}
 _key_refused_lock = threading.Lock()
+ADMIN_LOGIN_WINDOW_SECONDS = 15 * 60  # the window of the admin's sign-in limits
 
 
 def payment_needs_attention(attempt, status: str, flag: str | None) -> None:
@@ -114,3 +115,37 @@ def safe_url(url: str) -> str:
     host = parts.hostname or ""
     port = f":{parts.port}" if parts.port else ""
     return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+def sign_in_failures(email: str, account_id: int | None) -> None:
+    """An existing admin account collects failed sign-ins: alert once ``ALERT_SIGN_IN_FAILURES``
+    (10) of them arrive within the sign-in window, whoever sent them. Commits.
+
+    The per-(account, address) limit already stops one stranger; this tells the owner that
+    someone is trying, before the loose per-account limit would matter.
+    """
+    if account_id is None:
+        return  # an address nobody has: nothing of the owner's at stake
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from checkout.models import AuditEvent
+    from checkout.timeutil import utcnow
+
+    try:
+        window = ADMIN_LOGIN_WINDOW_SECONDS
+        since = utcnow() - timedelta(seconds=window)
+        count, addresses = db.session.execute(
+            select(func.count(AuditEvent.id), func.count(func.distinct(AuditEvent.ip)))
+            .where(AuditEvent.action == "admin.login_failed", AuditEvent.subject_id == email[:64],
+                   AuditEvent.at > since)).one()
+        if count < int(current_app.config.get("ALERT_SIGN_IN_FAILURES", 10)):
+            return
+        open_alert(kinds.SIGN_IN_FAILURES, str(account_id), {
+            "email": email, "count": count, "addresses": addresses, "minutes": window // 60})
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - a sign-in page must answer whatever happens here
+        db.session.rollback()
+        log.exception("could not record the failed sign-in alert")
+

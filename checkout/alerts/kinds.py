@@ -13,9 +13,10 @@ NOTIFICATIONS_SILENT = "notifications_silent"
 WEBHOOK_FAILING = "webhook_failing"
 WEBHOOK_GAVE_UP = "webhook_gave_up"
 NOTIFICATION_MISSING = "notification_missing"
+SIGN_IN_FAILURES = "sign_in_failures"
 
 KINDS = (PAYMENT_ATTENTION, KEY_REFUSED, NOTIFICATIONS_SILENT, WEBHOOK_FAILING, WEBHOOK_GAVE_UP,
-         NOTIFICATION_MISSING)
+         NOTIFICATION_MISSING, SIGN_IN_FAILURES)
 
 
 def title(kind: str) -> str:
@@ -26,6 +27,7 @@ def title(kind: str) -> str:
         WEBHOOK_FAILING: _("A webhook endpoint keeps failing"),
         WEBHOOK_GAVE_UP: _("A webhook was given up"),
         NOTIFICATION_MISSING: _("Payments completed without a notification"),
+        SIGN_IN_FAILURES: _("Many failed sign-ins on an admin account"),
     }
     return titles.get(kind, kind)
 
@@ -66,6 +68,11 @@ def describe(kind: str, details: dict | None, occurrences: int = 1) -> str:
         return _("The reconciler completed %(count)s payment(s) for which no notification ever came (latest: "
                  "%(order_id)s, now %(status)s). Check the Payment Notification URL in the Midtrans dashboard.",
                  count=occurrences, order_id=d.get("midtrans_order_id", "?"), status=d.get("status", "?"))
+    if kind == SIGN_IN_FAILURES:
+        return _("%(count)s wrong passwords for %(email)s in the last %(minutes)s minutes, from %(addresses)s "
+                 "address(es). Sign-ins from those addresses are paused; yours still work. If it was not you, "
+                 "keep your password long and unique.", count=d.get("count", "?"), email=d.get("email", "?"),
+                 minutes=d.get("minutes", 15), addresses=d.get("addresses", "?"))
     return ""
 
 

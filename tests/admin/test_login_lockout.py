@@ -101,3 +101,23 @@ def test_one_failure_reads_in_the_singular(app, owner):
     _login(app, STRANGER, "wrong wrong wrong")
     html = _login(app, OWNER_ADDRESS, follow=True).get_data(as_text=True)
     assert "1 failed sign-in attempt on your account since" in html
+
+
+def test_the_owner_is_alerted_once_when_someone_keeps_trying(app, owner):
+    from checkout.alerts import kinds
+    from checkout.models import Alert
+
+    for number in range(9):  # nine wrong passwords from three addresses: not yet
+        assert _login(app, f"203.0.113.{number % 3}", "wrong wrong wrong").status_code == 422
+    with app.app_context():
+        assert Alert.query.count() == 0
+    assert _login(app, STRANGER, "wrong wrong wrong").status_code == 422  # the tenth
+    assert _login(app, STRANGER, "wrong wrong wrong").status_code == 422  # and more: the same alert
+    with app.app_context():
+        [alert] = Alert.query.all()
+        assert alert.kind == kinds.SIGN_IN_FAILURES and alert.occurrences == 2
+        assert alert.details["email"] == OWNER_EMAIL and alert.details["count"] >= 10
+        assert alert.details["addresses"] == 4
+    assert _login(app, STRANGER, "wrong", email="nobody@example.com").status_code == 422
+    with app.app_context():
+        assert Alert.query.count() == 1  # an address with no account is nobody's alert

@@ -147,6 +147,9 @@ def record_failed_login(email: str, address: str | None = None) -> None:
     db.session.commit()
     failed_sign_in.send(current_app._get_current_object(), email=typed, account_id=account.id if account else None,
                         address=address)
+    from checkout.alerts.causes import sign_in_failures  # alerts import the payment core: load late
+
+    sign_in_failures(typed, account.id if account else None)
 
 
 def failures_since_last_sign_in(user: AdminUser) -> tuple[int, datetime]:
