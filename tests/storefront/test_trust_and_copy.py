@@ -136,5 +136,5 @@ def test_without_javascript_only_waiting_pages_refresh_themselves(client, order,
 def test_the_connection_notice_is_on_the_page_hidden(client, order, pay_url):
     text = client.get(pay_url).text
     assert '<p id="connection" class="connection" role="alert" hidden>' in text
-    assert '<script src="/static/js/connection.js" defer></script>' in text
-    assert '<script src="/static/js/busy.js" defer></script>' in text
+    assert '<script src="/static/js/connection.js?v=' in text
+    assert '<script src="/static/js/busy.js?v=' in text
