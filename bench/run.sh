@@ -94,6 +94,9 @@ export BENCH_DIR="$WORK"
 export PUBLIC_URL="http://127.0.0.1:$APP_PORT"
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 export APP_ENV=development
+# The scripts below print their results on stdout, where the app's log lines go too:
+# keep the logs to warnings so the results stay readable (and parseable).
+export LOG_LEVEL="${LOG_LEVEL:-WARNING}"
 export BENCH_DATABASE_URI=""
 BENCH_PG_DATABASE=""
 if [[ -n "${BENCH_DATABASE_URL:-}" ]]; then

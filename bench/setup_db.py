@@ -2,7 +2,8 @@
 
 Prints one poll path per line (what htmx asks every 3 s: the status fragment with the
 key of what the page shows), for the load generator. Notifications are marked as
-arriving (the normal case), so polls read the database and never call Midtrans.
+arriving and the status API as just asked (with the bench app's long check interval), so
+polls read the database and never call Midtrans: this measures the unchanged-state lane.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def main(count: int) -> None:
             db.session.add(PaymentAttempt(
                 order_id=order.id, number=1, midtrans_order_id=f"{order.reference}-1", method="qris",
                 environment="simulator", gross_amount=order.total_amount, created_at=now,
-                expires_at=now + timedelta(hours=2), gateway_answered_at=now, last_notification_at=now,
+                expires_at=now + timedelta(hours=2), gateway_answered_at=now, last_notification_at=now, last_checked_at=now,
                 transaction_id=f"bench-{index}", qr_string="00020101021226BENCH6304ABCD",
             ))
             db.session.commit()
